@@ -1,0 +1,73 @@
+// The compiler's pipeline, in order, each step a pure IR → IR function:
+//   lower (compiler/lower.ts, per input signature)
+//   → simplify → stabilize        (rewrite/, before differentiating: the gradient of a stable
+//                                  primitive is stable, the gradient of exp(x)/Σexp(x) is not)
+//   → differentiate               (autodiff.ts: the gradient is IR sharing the forward's nodes)
+//   → stabilize + simplify again  (on the joint value-and-gradient program)
+//   → schedule (fusion)           (schedule.ts)
+//   → generate JS                 (codegen/js.ts)
+// Every phase's program can be printed (explain()).
+
+import type { Graph, Node } from './ir.js';
+import { gradients } from './autodiff.js';
+import { rewrite, type RewriteEvent } from './rewrite/engine.js';
+import { simplifyRules } from './rewrite/simplify.js';
+import { stabilizeRules } from './rewrite/stabilize.js';
+import { schedule, type Schedule } from './schedule.js';
+import { generateJs, type JsKernelSource } from './codegen/js.js';
+import { printProgram } from './print.js';
+import type { Lowered } from './lower.js';
+
+export interface PipelineOptions {
+  /** Inputs to differentiate with respect to; undefined: forward only. */
+  wrt?: string[];
+  /** An upstream gradient input (for a non-scalar value). */
+  gradOutput?: boolean;
+  stabilize?: boolean;
+}
+
+export const GRAD_OUTPUT = '$gradOutput';
+
+export interface Program {
+  graph: Graph;
+  /** Generated-function inputs, in parameter order. */
+  inputs: Node[];
+  /** Results: the value first, then the gradient of each `wrt` input. */
+  outputs: { label: string; node: Node }[];
+  rewrites: RewriteEvent[];
+  phases: { name: string; text: string }[];
+  schedule: Schedule;
+  js: JsKernelSource;
+}
+
+export function runPipeline(lowered: Lowered, opts: PipelineOptions): Program {
+  const g = lowered.graph;
+  const rewrites: RewriteEvent[] = [];
+  const phases: { name: string; text: string }[] = [];
+  const snapshot = (name: string, results: [string, Node][]) => phases.push({ name, text: printProgram(results) });
+  const stable = opts.stabilize !== false;
+
+  let root = lowered.root;
+  snapshot('lowered', [['value', root]]);
+  [root] = rewrite(g, [root], simplifyRules, 'simplify', rewrites);
+  if (stable) [root] = rewrite(g, [root], [...stabilizeRules, ...simplifyRules], 'stabilize', rewrites);
+  snapshot(stable ? 'simplified and stabilized' : 'simplified', [['value', root]]);
+
+  const inputs = [...lowered.inputs.values()];
+  let outputs: { label: string; node: Node }[] = [{ label: 'value', node: root }];
+  if (opts.wrt) {
+    const seed = opts.gradOutput ? g.input(GRAD_OUTPUT, root.shape, 'float') : g.expand(g.const(1), root.shape);
+    if (opts.gradOutput) inputs.push(seed);
+    const wrtNodes = opts.wrt.map((name) => lowered.inputs.get(name)!);
+    const grads = gradients(g, root, wrtNodes, seed);
+    outputs.push(...opts.wrt.map((name) => ({ label: `grad ${name}`, node: grads.get(lowered.inputs.get(name)!)! })));
+    snapshot('gradient', outputs.map((o) => [o.label, o.node]));
+    const rules = stable ? [...stabilizeRules, ...simplifyRules] : simplifyRules;
+    const rewritten = rewrite(g, outputs.map((o) => o.node), rules, stable ? 'stabilize gradient' : 'simplify gradient', rewrites);
+    outputs = outputs.map((o, i) => ({ label: o.label, node: rewritten[i]! }));
+    snapshot('gradient, simplified', outputs.map((o) => [o.label, o.node]));
+  }
+  const sched = schedule(outputs.map((o) => o.node));
+  const js = generateJs(sched, inputs, outputs.map((o) => o.node));
+  return { graph: g, inputs, outputs, rewrites, phases, schedule: sched, js };
+}

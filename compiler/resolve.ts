@@ -1,0 +1,131 @@
+// Static name resolution, before any shape is known: which free names of a formula are its
+// tensor inputs (in order of first use), and the mistakes that need no shapes — an unknown
+// function, a call with too many arguments or an unknown keyword, a def without its body.
+// compile() runs this so such errors surface at compile time, not at the first call.
+
+import type { Arg, Def, Expr, SourceUnit } from '../grammar/ast.js';
+import { LossError, type Diagnostic } from '../grammar/source.js';
+import { diag } from '../grammar/diagnostics.js';
+import { BUILTINS, CONSTANTS } from './builtins.js';
+import { preludeDefs, suggest } from './lower.js';
+
+interface Scope {
+  names: Set<string>;
+  fns: Map<string, { params: { name: string; required: boolean }[] }>;
+}
+
+export function resolveInputs(unit: SourceUnit, body: Expr, bound: Iterable<string>, extraFns: Def[] = []): string[] {
+  const diagnostics: Diagnostic[] = [];
+  const fns = new Map<string, { params: { name: string; required: boolean }[] }>();
+  for (const d of [...preludeDefs(), ...unit.defs, ...extraFns]) fns.set(d.name, { params: d.params.map((p) => ({ name: p.name, required: !p.default })) });
+  const inputs: string[] = [];
+  const seen = new Set<string>();
+  const top: Scope = { names: new Set([...bound, ...Object.keys(CONSTANTS)]), fns };
+
+  const visitArgs = (callee: string, args: Arg[], span: Expr['span'], scope: Set<string>) => {
+    const sig = fns.get(callee) ?? (BUILTINS[callee] ? { params: BUILTINS[callee]!.params.map((p) => ({ name: p.name, required: !p.optional })) } : undefined);
+    if (!sig) {
+      diagnostics.push(diag('LD2002', span, callee, suggest(callee)));
+    } else {
+      let positional = 0;
+      for (const a of args) {
+        if (a.name !== undefined) {
+          if (!sig.params.some((p) => p.name === a.name)) diagnostics.push(diag('LD2004', a.nameSpan ?? a.span, callee, a.name, sig.params.map((p) => p.name).join(', ') || 'none'));
+        } else if (++positional > sig.params.length) {
+          diagnostics.push(diag('LD2003', a.span, callee, sig.params.length, args.length));
+        }
+      }
+    }
+    for (const a of args) visit(a.value, scope);
+  };
+
+  const visit = (e: Expr, scope: Set<string>): void => {
+    switch (e.kind) {
+      case 'num':
+      case 'str':
+      case 'bool':
+        return;
+      case 'name':
+        if (!scope.has(e.name) && !top.names.has(e.name)) {
+          if (fns.has(e.name) || BUILTINS[e.name]) {
+            diagnostics.push(diag('LD2009', e.span, e.name));
+          } else if (!seen.has(e.name)) {
+            seen.add(e.name);
+            inputs.push(e.name);
+          }
+        }
+        return;
+      case 'unary':
+        return visit(e.operand, scope);
+      case 'binary':
+        visit(e.left, scope);
+        return visit(e.right, scope);
+      case 'if':
+        visit(e.cond, scope);
+        visit(e.then, scope);
+        return visit(e.else, scope);
+      case 'index':
+        visit(e.target, scope);
+        return visit(e.index, scope);
+      case 'list':
+        return e.items.forEach((i) => visit(i, scope));
+      case 'let': {
+        let s = scope;
+        for (const b of e.bindings) {
+          visit(b.value, s);
+          s = new Set(s).add(b.name);
+        }
+        return visit(e.body, s);
+      }
+      case 'call':
+        return visitArgs(e.callee, e.args, e.calleeSpan, scope);
+    }
+  };
+
+  for (const d of unit.defs) {
+    const s = new Set<string>();
+    for (const p of d.params) {
+      if (p.default) visit(p.default, s);
+      s.add(p.name);
+    }
+    const before = inputs.length;
+    visit(d.body, s);
+    // A def's free names are not inputs of the formula: they are errors.
+    for (const name of inputs.splice(before)) {
+      seen.delete(name);
+      diagnostics.push(diag('LD2001', findName(d.body, name)?.span ?? d.span, name));
+    }
+  }
+  visit(body, new Set());
+  if (diagnostics.length) throw new LossError(diagnostics);
+  return inputs;
+}
+
+function findName(e: Expr, name: string): Expr | undefined {
+  let found: Expr | undefined;
+  const walk = (x: Expr): void => {
+    if (found) return;
+    if (x.kind === 'name' && x.name === name) found = x;
+    else if (x.kind === 'unary') walk(x.operand);
+    else if (x.kind === 'binary') (walk(x.left), walk(x.right));
+    else if (x.kind === 'if') (walk(x.cond), walk(x.then), walk(x.else));
+    else if (x.kind === 'index') (walk(x.target), walk(x.index));
+    else if (x.kind === 'list') x.items.forEach(walk);
+    else if (x.kind === 'let') (x.bindings.forEach((b) => walk(b.value)), walk(x.body));
+    else if (x.kind === 'call') x.args.forEach((a) => walk(a.value));
+  };
+  walk(e);
+  return found;
+}
+
+/** Checks a loss body: every free name must be a parameter, option or named dim. */
+export function checkLoss(unit: SourceUnit, loss: import('../grammar/ast.js').LossDef): void {
+  const bound = new Set<string>();
+  for (const p of loss.tensorParams) {
+    bound.add(p.name);
+    for (const d of p.dims ?? []) if (d.kind === 'named') bound.add(d.name);
+  }
+  for (const o of loss.options) bound.add(o.name);
+  const free = resolveInputs({ ...unit, body: loss.body }, loss.body, bound);
+  if (free.length) throw new LossError(free.map((n) => diag('LD2001', findName(loss.body, n)?.span ?? loss.nameSpan, n)));
+}

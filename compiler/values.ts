@@ -1,0 +1,51 @@
+// Values seen while lowering the AST: a tensor is an IR node; numbers, strings, booleans and
+// lists are compile-time values (options, `dim=` arguments, named dims, folded arithmetic);
+// a `def` is a closure inlined at each call.
+
+import type { Def } from '../grammar/ast.js';
+import type { Node } from './ir.js';
+
+export type Value =
+  | { kind: 'tensor'; node: Node }
+  | { kind: 'num'; value: number }
+  | { kind: 'str'; value: string }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'list'; items: Value[] }
+  | { kind: 'fn'; def: Def; env: Env; fromPrelude: boolean };
+
+export const tensorV = (node: Node): Value => ({ kind: 'tensor', node });
+export const numV = (value: number): Value => ({ kind: 'num', value });
+export const strV = (value: string): Value => ({ kind: 'str', value });
+export const boolV = (value: boolean): Value => ({ kind: 'bool', value });
+
+export function describeValue(v: Value): string {
+  switch (v.kind) {
+    case 'tensor':
+      return v.node.shape.length === 0 ? 'a scalar tensor' : `a tensor of shape [${v.node.shape.join(', ')}]`;
+    case 'num':
+      return `the number ${v.value}`;
+    case 'str':
+      return `the string ${JSON.stringify(v.value)}`;
+    case 'bool':
+      return `the boolean ${v.value}`;
+    case 'list':
+      return 'a list';
+    case 'fn':
+      return `the function ${v.def.name}`;
+  }
+}
+
+/** Lexical scope: a chain of name → value maps. */
+export class Env {
+  private readonly vars = new Map<string, Value>();
+  constructor(readonly parent?: Env) {}
+  get(name: string): Value | undefined {
+    return this.vars.has(name) ? this.vars.get(name) : this.parent?.get(name);
+  }
+  set(name: string, v: Value): void {
+    this.vars.set(name, v);
+  }
+  child(): Env {
+    return new Env(this);
+  }
+}

@@ -1,0 +1,351 @@
+// CompiledLoss: a parsed, name-checked loss that instantiates itself once per input
+// signature (shapes, dtypes, gradient request) and runs the generated code.
+// compile() parses and resolves names eagerly, so syntax errors, unknown names and wrong
+// arities surface at once; shape errors surface at the first call with the offending shapes
+// (shapes are part of the signature). Everything a user can get wrong raises LossError.
+
+import type { LossDef, SourceUnit } from '../grammar/ast.js';
+import { parseSource } from '../grammar/index.js';
+import { LossError, type SourceText } from '../grammar/source.js';
+import { diag } from '../grammar/diagnostics.js';
+import { Lowerer, matchDims, type InputSig, type OptionValue } from '../compiler/lower.js';
+import { checkLoss, resolveInputs } from '../compiler/resolve.js';
+import { runPipeline, type Program } from '../compiler/pipeline.js';
+import { printNode } from '../compiler/print.js';
+import { normalizeInput, type DTypeName, type Tensor, type TensorLike, type TypedData } from './tensor.js';
+import { instantiateJs, type RunFn } from './jsBackend.js';
+
+export interface CompileOptions {
+  loss?: string;
+  params?: Record<string, number | string | boolean>;
+  backend?: 'js' | 'gpu.js';
+  gpuMode?: 'cpu' | 'webasm' | 'headlessgl' | 'gpu' | 'webgl2' | 'webgl' | 'webgpu';
+  stabilize?: boolean;
+  detectAnomaly?: boolean;
+  /** Name used in error messages (a file name); default "<formula>". */
+  sourceName?: string;
+}
+
+export interface GradOptions {
+  wrt?: string[];
+  gradOutput?: TensorLike;
+  out?: Record<string, Float32Array | Float64Array>;
+}
+
+export interface ValueAndGrad {
+  value: Tensor;
+  grads: Record<string, Tensor>;
+}
+
+export interface CompiledLoss {
+  name: string;
+  inputs: string[];
+  forward(inputs: Record<string, TensorLike>): Tensor;
+  valueAndGrad(inputs: Record<string, TensorLike>, opts?: GradOptions): ValueAndGrad;
+  explain(inputs?: Record<string, TensorLike>): string;
+}
+
+interface ParamInfo {
+  name: string;
+  dtype?: 'float' | 'int';
+  optional: boolean;
+}
+
+interface Instance {
+  program: Program;
+  run: RunFn;
+  valueDtype: DTypeName;
+}
+
+type Prepared = { name: string; tensor: Tensor & { dtype: DTypeName } }[];
+
+const MAX_CACHED = 64;
+
+export class Loss implements CompiledLoss {
+  readonly name: string;
+  readonly inputs: string[];
+  private readonly unit: SourceUnit;
+  private readonly lossDef?: LossDef;
+  private readonly params: ParamInfo[];
+  private readonly options: Record<string, OptionValue>;
+  private readonly source: SourceText;
+  private readonly stabilize: boolean;
+  private readonly cache = new Map<string, Instance>();
+  private last?: Instance;
+
+  constructor(text: string, opts: CompileOptions = {}) {
+    if (typeof text !== 'string') throw new LossError(diag('LD2044', undefined, 'the source must be a string'));
+    this.source = { text, name: opts.sourceName ?? '<formula>' };
+    this.stabilize = opts.stabilize !== false;
+    if (opts.backend !== undefined && opts.backend !== 'js') {
+      throw new LossError(diag('LD2045', undefined, String(opts.backend)));
+    }
+    try {
+      this.unit = parseSource(text, this.source.name);
+      this.options = { ...(opts.params ?? {}) };
+      for (const [k, v] of Object.entries(this.options)) {
+        if (!['number', 'string', 'boolean'].includes(typeof v)) throw new LossError(diag('LD2042', undefined, k, 'a number, string or boolean'));
+      }
+      if (this.unit.body) {
+        if (opts.loss !== undefined && !this.unit.losses.some((l) => l.name === opts.loss)) throw new LossError(diag('LD2040', undefined, opts.loss, this.unit.losses.map((l) => l.name).join(', ') || 'none'));
+      }
+      const chosen = opts.loss !== undefined ? this.unit.losses.find((l) => l.name === opts.loss) : this.unit.body ? undefined : this.unit.losses[0];
+      if (opts.loss !== undefined && !chosen) throw new LossError(diag('LD2040', undefined, opts.loss, this.unit.losses.map((l) => l.name).join(', ') || 'none'));
+      if (!chosen && !this.unit.body) throw new LossError(diag('LD2044', undefined, 'the source defines no loss and has no formula'));
+      if (chosen && this.unit.losses.length > 1 && opts.loss === undefined) {
+        throw new LossError(diag('LD2040', chosen.nameSpan, '(none chosen)', this.unit.losses.map((l) => l.name).join(', ')));
+      }
+      if (chosen) {
+        this.lossDef = chosen;
+        this.name = chosen.name;
+        checkLoss(this.unit, chosen);
+        const optionNames = new Set(chosen.options.map((o) => o.name));
+        for (const k of Object.keys(this.options)) {
+          if (!optionNames.has(k)) throw new LossError(diag('LD2041', undefined, k, chosen.name, [...optionNames].join(', ') || 'none'));
+        }
+        this.params = chosen.tensorParams.map((p) => ({ name: p.name, dtype: p.dtype, optional: p.default !== undefined }));
+      } else {
+        this.name = 'formula';
+        const free = resolveInputs(this.unit, this.unit.body!, Object.keys(this.options));
+        this.params = free.map((name) => ({ name, optional: false }));
+      }
+      this.inputs = this.params.map((p) => p.name);
+    } catch (e) {
+      throw withSource(e, this.source);
+    }
+  }
+
+  forward(inputs: Record<string, TensorLike>): Tensor {
+    return this.guard(() => {
+      const prepared = this.prepare(inputs);
+      const inst = this.instance(prepared, undefined, false);
+      const value = allocate(inst.valueDtype, inst.program.outputs[0]!.node.shape);
+      inst.run(prepared.map((p) => p.tensor.data), [value.data]);
+      return value;
+    });
+  }
+
+  valueAndGrad(inputs: Record<string, TensorLike>, opts: GradOptions = {}): ValueAndGrad {
+    return this.guard(() => {
+      const prepared = this.prepare(inputs);
+      const floats = prepared.filter((p) => p.tensor.dtype !== 'int32').map((p) => p.name);
+      const wrt = opts.wrt ?? floats;
+      if (!Array.isArray(wrt)) throw new LossError(diag('LD3009', undefined, String(wrt), floats.join(', ') || 'none'));
+      for (const w of wrt) {
+        if (!floats.includes(w)) throw new LossError(diag('LD3009', undefined, String(w), floats.join(', ') || 'none'));
+      }
+      const gradOutput = opts.gradOutput === undefined ? undefined : normalizeInput('gradOutput', opts.gradOutput);
+      const inst = this.instance(prepared, wrt, gradOutput !== undefined);
+      const valueShape = inst.program.outputs[0]!.node.shape;
+      const args: TypedData[] = prepared.map((p) => p.tensor.data);
+      if (gradOutput) {
+        if (gradOutput.shape.length !== valueShape.length || gradOutput.shape.some((d, i) => d !== valueShape[i])) {
+          throw new LossError(diag('LD3010', undefined, `[${gradOutput.shape.join(', ')}]`, `[${valueShape.join(', ')}]`));
+        }
+        args.push(gradOutput.data);
+      }
+      const value = allocate(inst.valueDtype, valueShape);
+      const grads: Record<string, Tensor> = {};
+      const outs: TypedData[] = [value.data];
+      for (const w of wrt) {
+        const t = prepared.find((p) => p.name === w)!.tensor;
+        const given = opts.out?.[w];
+        let g: Tensor;
+        if (given !== undefined) {
+          const ok = (given instanceof Float32Array || given instanceof Float64Array) && given.length === t.data.length;
+          if (!ok) throw new LossError(diag('LD3011', undefined, w, t.data.length, t.dtype));
+          g = { data: given, shape: [...t.shape] };
+        } else {
+          g = allocate(t.dtype, t.shape);
+        }
+        grads[w] = g;
+        outs.push(g.data);
+      }
+      inst.run(args, outs);
+      return { value, grads };
+    });
+  }
+
+  explain(inputs?: Record<string, TensorLike>): string {
+    return this.guard(() => {
+      let inst = this.last;
+      if (inputs) {
+        const prepared = this.prepare(inputs);
+        const floats = prepared.filter((p) => p.tensor.dtype !== 'int32').map((p) => p.name);
+        inst = this.instance(prepared, floats, false);
+      }
+      if (!inst) inst = this.exampleInstance();
+      if (!inst) return `${this.header()}\n(could not guess input shapes: pass example inputs to explain)`;
+      return `${this.header()}\n${describeProgram(inst.program, this.source)}`;
+    });
+  }
+
+  /** Without inputs, explain() guesses small shapes: declared dims, else rank 2, 1 or 0. */
+  private exampleInstance(): Instance | undefined {
+    const sizes = new Map<string, number>();
+    const intNames = this.lossDef ? new Set<string>() : indexInputs(this.unit.body!);
+    for (const rank of [2, 1, 0]) {
+      const inputs: Record<string, TensorLike> = {};
+      for (const p of this.params) {
+        const declared = this.lossDef?.tensorParams.find((tp) => tp.name === p.name)?.dims;
+        const shape = declared
+          ? declared.flatMap((d) => (d.kind === 'fixed' ? [d.size] : d.kind === 'ellipsis' ? [] : [sizes.get(d.name) ?? sizes.set(d.name, sizes.size + 2).get(d.name)!]))
+          : Array.from({ length: intNames.has(p.name) ? Math.max(rank - 1, 0) : rank }, (_, i) => i + 2);
+        const n = shape.reduce((a, b) => a * b, 1);
+        const isInt = p.dtype === 'int' || intNames.has(p.name);
+        inputs[p.name] = isInt ? { data: new Int32Array(n), shape } : { data: Float64Array.from({ length: n }, (_, i) => (i % 7) / 7 - 0.4), shape };
+      }
+      try {
+        const prepared = this.prepare(inputs);
+        const floats = prepared.filter((q) => q.tensor.dtype !== 'int32').map((q) => q.name);
+        return this.instance(prepared, floats, false);
+      } catch {
+        if (this.lossDef) return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  private header(): string {
+    const lines = [`loss ${this.name}(${this.inputs.join(', ')})`];
+    if (Object.keys(this.options).length) lines.push(`params: ${Object.entries(this.options).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`);
+    lines.push(`stabilize: ${this.stabilize}`, 'backend: js');
+    return lines.join('\n');
+  }
+
+  private guard<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      throw withSource(e, this.source);
+    }
+  }
+
+  /** Checks names, dtypes and declared dims; returns the present inputs in declaration order. */
+  private prepare(inputs: Record<string, TensorLike>): Prepared {
+    if (typeof inputs !== 'object' || inputs === null) throw new LossError(diag('LD3008', undefined, 'inputs', 'expected an object mapping input names to tensors'));
+    for (const k of Object.keys(inputs)) {
+      if (!this.params.some((p) => p.name === k)) throw new LossError(diag('LD3002', undefined, k, this.inputs.join(', ') || 'none'));
+    }
+    const out: Prepared = [];
+    const dims = new Map<string, [number, string]>();
+    for (const p of this.params) {
+      const v = Object.prototype.hasOwnProperty.call(inputs, p.name) ? inputs[p.name] : undefined;
+      if (v === undefined) {
+        if (p.optional) continue;
+        throw new LossError(diag('LD3001', undefined, p.name));
+      }
+      const t = normalizeInput(p.name, v, p.dtype);
+      if (p.dtype === 'int' && t.dtype !== 'int32') throw new LossError(diag('LD3003', undefined, p.name, 'int32', t.dtype));
+      if (p.dtype === 'float' && t.dtype === 'int32') throw new LossError(diag('LD3003', undefined, p.name, 'float32 or float64', t.dtype));
+      const declared = this.lossDef?.tensorParams.find((tp) => tp.name === p.name)?.dims;
+      if (declared) {
+        const m = matchDims(declared, t.shape);
+        if (!m.ok) throw new LossError(diag('LD3006', undefined, p.name, m.reason));
+        for (const [dim, size] of m.bound) {
+          const prev = dims.get(dim);
+          if (prev && prev[0] !== size) throw new LossError(diag('LD3005', undefined, p.name, dim, size, prev[1], prev[0]));
+          if (!prev) dims.set(dim, [size, p.name]);
+        }
+      }
+      out.push({ name: p.name, tensor: t });
+    }
+    return out;
+  }
+
+  private instance(prepared: Prepared, wrt: string[] | undefined, gradOutput: boolean): Instance {
+    const key = JSON.stringify([prepared.map((p) => [p.name, p.tensor.dtype, p.tensor.shape]), wrt ?? null, gradOutput]);
+    let inst = this.cache.get(key);
+    if (!inst) {
+      const sig: Record<string, InputSig> = {};
+      for (const p of prepared) sig[p.name] = { shape: p.tensor.shape, dtype: p.tensor.dtype === 'int32' ? 'int' : 'float' };
+      const lowerer = new Lowerer();
+      const lowered = this.lossDef
+        ? lowerer.lowerLoss(this.unit, this.lossDef, sig, this.options)
+        : lowerer.lowerFormula(this.unit, this.inputs, sig, this.options);
+      if (lowered.root.dtype !== 'float' && wrt) {
+        // An integer-valued result has no gradient; treat it as float so the shapes line up.
+      }
+      const program = runPipeline(lowered, { wrt, gradOutput, stabilize: this.stabilize });
+      const run = instantiateJs(program, this.source);
+      const floatTypes = prepared.filter((p) => p.tensor.dtype !== 'int32').map((p) => p.tensor.dtype);
+      const valueDtype: DTypeName = floatTypes.length && floatTypes.every((d) => d === 'float32') ? 'float32' : 'float64';
+      inst = { program, run, valueDtype };
+      if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(key, inst);
+    }
+    this.last = inst;
+    return inst;
+  }
+}
+
+/** Names a formula uses as integer indices: pick's index, onehot's argument, x[idx]. */
+function indexInputs(body: import('../grammar/ast.js').Expr): Set<string> {
+  const out = new Set<string>();
+  const visit = (e: import('../grammar/ast.js').Expr): void => {
+    if (e.kind === 'index' && e.index.kind === 'name') out.add(e.index.name);
+    if (e.kind === 'call') {
+      const pos = e.args.filter((a) => !a.name).map((a) => a.value);
+      const idx = e.callee === 'pick' ? pos[1] ?? e.args.find((a) => a.name === 'index')?.value : e.callee === 'onehot' ? pos[0] : undefined;
+      if (idx?.kind === 'name') out.add(idx.name);
+    }
+    for (const c of children(e)) visit(c);
+  };
+  visit(body);
+  return out;
+}
+
+function children(e: import('../grammar/ast.js').Expr): import('../grammar/ast.js').Expr[] {
+  switch (e.kind) {
+    case 'unary':
+      return [e.operand];
+    case 'binary':
+      return [e.left, e.right];
+    case 'call':
+      return e.args.map((a) => a.value);
+    case 'index':
+      return [e.target, e.index];
+    case 'if':
+      return [e.cond, e.then, e.else];
+    case 'let':
+      return [...e.bindings.map((b) => b.value), e.body];
+    case 'list':
+      return e.items;
+    default:
+      return [];
+  }
+}
+
+function allocate(dtype: DTypeName, shape: readonly number[]): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Float64Array(n);
+  return { data, shape: [...shape] };
+}
+
+/** Attaches the source text to a LossError (for the caret display); anything else is a bug made visible as LossError. */
+export function withSource(e: unknown, source: SourceText): LossError {
+  if (e instanceof LossError) return e.source ? e : new LossError(e.diagnostics, source);
+  if (e instanceof RangeError) return new LossError(diag('LD2046', undefined, e.message), source);
+  const msg = e instanceof Error ? e.message : String(e);
+  return new LossError(diag('LD9999', undefined, msg), source);
+}
+
+export function describeProgram(p: Program, source: SourceText): string {
+  const out: string[] = [];
+  out.push(`inputs: ${p.inputs.map((n) => `${n.attrs.name} ${n.dtype} [${n.shape.join(', ')}]`).join(', ') || 'none'}`);
+  out.push('', '== rewrites applied ==');
+  if (!p.rewrites.length) out.push('(none)');
+  for (const r of p.rewrites) {
+    const where = r.span ? ` at ${source.name === '<formula>' ? '' : `${source.name}:`}${r.span.line}:${r.span.column}` : '';
+    out.push(`${r.rule} [${r.phase}]${where}:`, `    ${clip(printNode(r.before))}`, ` => ${clip(printNode(r.after))}`);
+  }
+  for (const ph of p.phases) out.push('', `== ${ph.name} ==`, ph.text);
+  out.push('', '== kernels ==');
+  p.schedule.groups.forEach((g, i) => {
+    out.push(`loop ${i + 1} over [${g.loopShape.join(', ')}]${g.reduced.length && g.reduced.length < g.loopShape.length ? ` reducing dims [${g.reduced.join(', ')}]` : ''}: ${g.kernels.map((k) => `${k.kind} ${k.node.op} -> [${k.node.shape.join(', ')}]`).join(', ')}`);
+  });
+  out.push('', '== generated JS ==', p.js.source.slice(p.js.source.indexOf('return function run')));
+  return out.join('\n');
+}
+
+const clip = (s: string) => (s.length > 400 ? `${s.slice(0, 400)} …` : s);
