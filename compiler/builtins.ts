@@ -4,6 +4,7 @@
 // Adding a built-in is adding one entry here; the lowering pass does not switch on names.
 
 import type { Span } from '../grammar/source.js';
+import type { DiagnosticCode } from '../grammar/diagnostics.js';
 import type { Graph, Node } from './ir.js';
 import { numel } from './ir.js';
 import { opInfo, type OpName } from './ops.js';
@@ -21,7 +22,7 @@ export interface BuiltinCtx {
   str(name: string): string;
   /** A `dim=` argument: one int or a list of ints; undefined when absent. */
   dims(name: string): number[] | undefined;
-  fail(name: string | undefined, code: string, ...args: (string | number)[]): never;
+  fail(name: string | undefined, code: DiagnosticCode, ...args: (string | number)[]): never;
 }
 
 export interface Builtin {

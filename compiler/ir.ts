@@ -5,7 +5,7 @@
 // operands do not fit. Lowering, rewriting and differentiation all build nodes this way.
 
 import { LossError, type Span } from '../grammar/source.js';
-import { diag } from '../grammar/diagnostics.js';
+import { diag, type DiagnosticCode } from '../grammar/diagnostics.js';
 import { opInfo, type OpName } from './ops.js';
 
 export type DType = 'float' | 'int';
@@ -76,7 +76,7 @@ export class Graph {
     return this.table.size;
   }
 
-  fail(span: Span | undefined, code: string, ...args: (string | number)[]): never {
+  fail(span: Span | undefined, code: DiagnosticCode, ...args: (string | number)[]): never {
     throw new LossError(diag(code, span ?? this.defaultSpan, ...args));
   }
 

@@ -6,7 +6,7 @@
 
 import type { Arg, Def, Dim, Expr, LossDef, SourceUnit } from '../grammar/ast.js';
 import { LossError, type Span } from '../grammar/source.js';
-import { diag } from '../grammar/diagnostics.js';
+import { diag, type DiagnosticCode } from '../grammar/diagnostics.js';
 import { parseSource } from '../grammar/index.js';
 import { Graph, type DType, type Node, type Shape } from './ir.js';
 import { BUILTINS, CONSTANTS, elementwiseV, toNode, type BuiltinCtx } from './builtins.js';
@@ -211,7 +211,7 @@ export class Lowerer {
     if (e.op === '@') return tensorV(this.g.matmul(this.asTensor(a, e.left.span), this.asTensor(b, e.right.span), span));
     // Compile-time comparisons of strings and booleans (`if reduction == "mean"`).
     if ((a.kind === 'str' || b.kind === 'str') && (e.op === '==' || e.op === '!=')) {
-      const same = a.kind === b.kind && a.value === (b as { value: unknown }).value;
+      const same = a.kind === b.kind && (a as { value: unknown }).value === (b as { value: unknown }).value;
       return boolV(e.op === '==' ? same : !same);
     }
     if (a.kind === 'bool' && b.kind === 'bool') {
@@ -242,7 +242,7 @@ export class Lowerer {
     }
     const argSpan = (n: string): Span => this.span(bound.get(n)?.span ?? span);
     const g = this.g;
-    const fail = (n: string | undefined, code: string, ...rest: (string | number)[]): never => {
+    const fail = (n: string | undefined, code: DiagnosticCode, ...rest: (string | number)[]): never => {
       throw new LossError(diag(code, n ? argSpan(n) : this.span(span), ...rest));
     };
     const need = (n: string): Value => values.get(n) ?? fail(undefined, 'LD2005', name, n);

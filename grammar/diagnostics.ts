@@ -24,6 +24,54 @@ export const messages = {
   LD1014: "Expected a keyword argument after keyword argument '{0}' but found a positional argument",
   LD1015: "Expected keyword argument '{0}' at most once but found it again",
   LD1016: "Expected parameter names of '{0}' to be distinct but found '{1}' twice",
+
+  // --- LD2xxx: names, types and shapes (compiler/) ---
+  LD2001: "Unknown name '{0}'",
+  LD2002: "Unknown function '{0}'{1}",
+  LD2003: "'{0}' takes at most {1} positional argument(s) but got {2}",
+  LD2004: "'{0}' has no parameter named '{1}' (parameters: {2})",
+  LD2005: "'{0}' is missing its argument '{1}'",
+  LD2006: "Argument '{0}' of '{1}' is given twice",
+  LD2007: "'{0}' must be a compile-time {1}, not a tensor computed from inputs",
+  LD2008: 'Expected {0} but got {1}',
+  LD2009: "'{0}' is a function: call it with arguments, as {0}(…)",
+  LD2010: 'Shapes do not broadcast in {0}: {1} and {2}',
+  LD2011: 'Cannot reshape a tensor of shape {0} to {1}',
+  LD2012: 'Cannot broadcast a tensor of shape {0} to {1}',
+  LD2013: 'Index of shape {0} does not fit a tensor of shape {1} along dim {2}',
+  LD2014: 'Cannot index a scalar',
+  LD2015: 'matmul shapes do not fit: {0} @ {1}',
+  LD2020: 'dim {0} is out of range for a tensor of rank {1}',
+  LD2030: '{0} needs an int tensor of indices',
+  LD2040: "Unknown loss '{0}' (available: {1})",
+  LD2041: "Unknown option '{0}' of {1} (options: {2})",
+  LD2042: "Option '{0}' must be {1}",
+  LD2043: "Definitions nest too deeply in '{0}' (limit {1}): is it recursive?",
+  LD2044: 'Nothing to compile: {0}',
+  LD2045: "Unknown backend '{0}': expected 'js' or 'gpu.js'",
+  LD2046: 'The formula is too large to compile: {0}',
+
+  // --- LD3xxx: inputs at call time (runtime/) ---
+  LD3001: "Missing input '{0}'",
+  LD3002: "Unknown input '{0}' (inputs: {1})",
+  LD3003: "Input '{0}' must be {1} but is {2}",
+  LD3004: "Input '{0}' has {1} elements but its shape {2} needs {3}",
+  LD3005: "Input '{0}' has {1} = {2}, but '{3}' has {1} = {4}",
+  LD3006: "Input '{0}': {1}",
+  LD3007: '{0} {1} is out of range [0, {2}) in {3} at position {4}',
+  LD3008: "Input '{0}': {1}",
+  LD3009: "Cannot differentiate with respect to '{0}': not a float input (float inputs: {1})",
+  LD3010: 'gradOutput has shape {0} but the value has shape {1}',
+  LD3011: "out buffer for '{0}' must be a Float32Array or Float64Array of {1} elements (the input is {2})",
+
+  // --- LD4xxx: command line (cli/) ---
+  LD4001: 'Expected {0}',
+  LD4002: "Cannot read '{0}': {1}",
+  LD4003: "Expected key=value but found '{0}'",
+  LD4004: "Cannot parse inputs from '{0}': {1}",
+
+  // --- LD9999: a defect of lossc itself ---
+  LD9999: 'Internal compiler error (please report): {0}',
 } as const;
 
 export type DiagnosticCode = keyof typeof messages;
