@@ -11,6 +11,7 @@ import { parseSource } from '../grammar/index.js';
 import { Graph, type DType, type Node, type Shape } from './ir.js';
 import { BUILTINS, CONSTANTS, elementwiseV, toNode, type BuiltinCtx } from './builtins.js';
 import { PRELUDE_SOURCE } from './prelude.js';
+import { libraryLoss, libraryNames } from './library.js';
 import { boolV, describeValue, Env, numV, strV, tensorV, type Value } from './values.js';
 import type { OpName } from './ops.js';
 
@@ -77,6 +78,7 @@ export class Lowerer {
     for (const d of preludeDefs()) env.set(d.name, { kind: 'fn', def: d, env, fromPrelude: true });
     const userEnv = env.child();
     for (const d of unit.defs) userEnv.set(d.name, { kind: 'fn', def: d, env: userEnv, fromPrelude: false });
+    for (const l of unit.losses) userEnv.set(l.name, { kind: 'loss', def: l, unit, fromLibrary: false });
     return userEnv;
   }
 
@@ -95,47 +97,116 @@ export class Lowerer {
   }
 
   lowerLoss(unit: SourceUnit, loss: LossDef, sig: Record<string, InputSig>, params: Record<string, OptionValue>): Lowered {
-    const env = this.globalEnv(unit).child();
+    const nodes = new Map<string, Node>();
+    const args = new Map<string, Value>();
+    for (const p of loss.tensorParams) {
+      const s = sig[p.name];
+      if (!s) continue;
+      const node = this.g.input(p.name, s.shape, s.dtype, p.span);
+      nodes.set(p.name, node);
+      args.set(p.name, tensorV(node));
+    }
+    const options = new Map(Object.entries(params).map(([k, v]) => [k, optionValue(v)] as const));
+    const root = this.asTensor(this.lossBody(loss, this.globalEnv(unit), args, options, loss.span), loss.body.span);
+    return { graph: this.g, root, inputs: nodes };
+  }
+
+  /**
+   * A loss applied to tensor arguments and option values: binds options (given or default),
+   * named dims (checked for consistency), tensor parameters (given, or their default
+   * broadcast to the declared shape) and lowers the body. Used for the compiled loss itself
+   * and for a loss called from a formula.
+   */
+  private lossBody(loss: LossDef, global: Env, args: Map<string, Value>, options: Map<string, Value>, callSpan: Span): Value {
+    const env = global.child();
     for (const o of loss.options) {
-      const given = params[o.name];
       const dflt = this.expr(o.default, env);
-      if (given === undefined) {
+      const v = options.get(o.name);
+      if (v === undefined) {
         env.set(o.name, dflt);
         continue;
       }
-      const v = optionValue(given);
       if (dflt.kind !== v.kind && !(dflt.kind === 'num' && v.kind === 'bool')) {
-        throw new LossError(diag('LD2042', o.span, o.name, `a ${dflt.kind === 'num' ? 'number' : dflt.kind === 'str' ? 'string' : 'boolean'} (got ${describeValue(v)})`));
+        const want = dflt.kind === 'num' ? 'number' : dflt.kind === 'str' ? 'string' : 'boolean';
+        throw new LossError(diag('LD2042', this.span(o.span), o.name, `a ${want} (got ${describeValue(v)})`));
       }
       env.set(o.name, v);
     }
-    // Named dims first, so defaults and bodies can use them.
+    // Named dims first, so defaults and the body can use them.
+    const dimOwner = new Map<string, string>();
     for (const p of loss.tensorParams) {
-      const s = sig[p.name];
-      if (!s || !p.dims) continue;
-      const m = matchDims(p.dims, s.shape);
-      if (m.ok) for (const [name, size] of m.bound) env.set(name, numV(size));
+      const v = args.get(p.name);
+      if (!v || !p.dims) continue;
+      const shape = v.kind === 'tensor' ? v.node.shape : [];
+      const m = matchDims(p.dims, shape);
+      if (!m.ok) throw new LossError(diag('LD2047', this.span(callSpan), p.name, loss.name, m.reason));
+      for (const [name, size] of m.bound) {
+        const prev = env.get(name);
+        if (dimOwner.has(name) && prev?.kind === 'num' && prev.value !== size) {
+          throw new LossError(diag('LD2047', this.span(callSpan), p.name, loss.name, `${name} = ${size}, but ${dimOwner.get(name)} has ${name} = ${prev.value}`));
+        }
+        dimOwner.set(name, p.name);
+        env.set(name, numV(size));
+      }
     }
-    const nodes = new Map<string, Node>();
     for (const p of loss.tensorParams) {
-      const s = sig[p.name];
-      if (s) {
-        const node = this.g.input(p.name, s.shape, s.dtype, p.span);
-        nodes.set(p.name, node);
-        env.set(p.name, tensorV(node));
+      const v = args.get(p.name);
+      if (v) {
+        if (p.dtype === 'int' && (v.kind !== 'tensor' || v.node.dtype !== 'int')) {
+          throw new LossError(diag('LD2047', this.span(callSpan), p.name, loss.name, 'expected an int tensor (class indices)'));
+        }
+        env.set(p.name, v);
       } else if (p.default) {
-        const v = this.expr(p.default, env);
+        const node = this.asTensor(this.expr(p.default, env), p.span);
         const declared = p.dims?.every((d) => d.kind === 'fixed' || (d.kind === 'named' && env.get(d.name)?.kind === 'num'))
           ? p.dims.map((d) => (d.kind === 'fixed' ? d.size : (env.get((d as { name: string }).name) as { value: number }).value))
           : undefined;
-        const node = this.asTensor(v, p.span);
-        env.set(p.name, tensorV(declared ? this.g.expand(node, declared, p.span) : node));
+        env.set(p.name, tensorV(declared ? this.g.expand(node, declared, this.span(p.span)) : node));
       } else {
-        throw new LossError(diag('LD3001', p.span, p.name));
+        throw new LossError(diag('LD3001', this.span(callSpan), p.name));
       }
     }
-    const root = this.asTensor(this.expr(loss.body, env), loss.body.span);
-    return { graph: this.g, root, inputs: nodes };
+    return this.expr(loss.body, env);
+  }
+
+  /** A call of a loss from a formula: tensors by position or name, options by name. */
+  private callLoss(loss: LossDef, unit: SourceUnit, fromLibrary: boolean, args: Arg[], span: Span, env: Env): Value {
+    if (this.ctx.depth >= MAX_INLINE_DEPTH) throw new LossError(diag('LD2043', this.span(span), loss.name, MAX_INLINE_DEPTH));
+    const params = [
+      ...loss.tensorParams.map((p) => ({ name: p.name, required: !p.default })),
+      ...loss.options.map((o) => ({ name: o.name, required: false })),
+    ];
+    const bound = this.bind(loss.name, params, args, span, env, loss.tensorParams.length);
+    const tensors = new Map<string, Value>();
+    const options = new Map<string, Value>();
+    for (const p of loss.tensorParams) {
+      const b = bound.get(p.name);
+      if (b) tensors.set(p.name, b.value);
+    }
+    for (const o of loss.options) {
+      const b = bound.get(o.name);
+      if (!b) continue;
+      let v = b.value;
+      if (v.kind === 'tensor' && v.node.op === 'const') v = numV(v.node.attrs.value!);
+      if (v.kind !== 'num' && v.kind !== 'str' && v.kind !== 'bool') throw new LossError(diag('LD2007', this.span(b.span), o.name, 'value (a number, string or boolean)'));
+      options.set(o.name, v);
+    }
+    const saved = this.ctx.spanOverride;
+    if (fromLibrary) this.ctx.spanOverride ??= span;
+    this.ctx.depth++;
+    try {
+      return this.lossBody(loss, this.unitEnv(unit), tensors, options, span);
+    } finally {
+      this.ctx.depth--;
+      this.ctx.spanOverride = saved;
+    }
+  }
+
+  private readonly unitEnvs = new Map<SourceUnit, Env>();
+  private unitEnv(unit: SourceUnit): Env {
+    let e = this.unitEnvs.get(unit);
+    if (!e) this.unitEnvs.set(unit, (e = this.globalEnv(unit)));
+    return e;
   }
 
   private span(s: Span): Span {
@@ -229,10 +300,15 @@ export class Lowerer {
 
   private call(name: string, nameSpan: Span, args: Arg[], span: Span, env: Env): Value {
     const target = env.get(name);
-    if (target && target.kind !== 'fn') throw new LossError(diag('LD2009', this.span(nameSpan), name));
-    if (target) return this.callDef(target, args, span, env);
+    if (target && target.kind !== 'fn' && target.kind !== 'loss') throw new LossError(diag('LD2009', this.span(nameSpan), name));
+    if (target?.kind === 'fn') return this.callDef(target, args, span, env);
+    if (target?.kind === 'loss') return this.callLoss(target.def, target.unit, target.fromLibrary, args, span, env);
     const b = BUILTINS[name];
-    if (!b) throw new LossError(diag('LD2002', this.span(nameSpan), name, suggest(name, env)));
+    if (!b) {
+      const lib = libraryLoss(name);
+      if (lib) return this.callLoss(lib.def, lib.unit, true, args, span, env);
+      throw new LossError(diag('LD2002', this.span(nameSpan), name, suggest(name, env)));
+    }
     const bound = this.bind(name, b.params.map((p) => ({ name: p.name, required: !p.optional })), args, span, env);
     const values = new Map<string, Value>();
     for (const p of b.params) {
@@ -319,7 +395,7 @@ export class Lowerer {
   }
 
   /** Positional and keyword arguments → parameter values (evaluated in the caller's scope). */
-  private bind(callee: string, params: { name: string; required: boolean }[], args: Arg[], span: Span, env: Env): Map<string, { value: Value; span: Span }> {
+  private bind(callee: string, params: { name: string; required: boolean }[], args: Arg[], span: Span, env: Env, maxPositional = params.length): Map<string, { value: Value; span: Span }> {
     const out = new Map<string, { value: Value; span: Span }>();
     let positional = 0;
     for (const a of args) {
@@ -330,7 +406,7 @@ export class Lowerer {
         }
         pname = a.name;
       } else {
-        if (positional >= params.length) throw new LossError(diag('LD2003', this.span(a.span), callee, params.length, args.length));
+        if (positional >= maxPositional) throw new LossError(diag('LD2003', this.span(a.span), callee, maxPositional, args.filter((x) => x.name === undefined).length));
         pname = params[positional++]!.name;
       }
       if (out.has(pname)) throw new LossError(diag('LD2006', this.span(a.span), pname, callee));
@@ -349,7 +425,7 @@ function optionValue(v: OptionValue): Value {
 
 /** ", did you mean 'x'?" for a near miss among built-ins and defs, else "". */
 export function suggest(name: string, env?: Env): string {
-  const pool = [...Object.keys(BUILTINS), ...preludeDefs().map((d) => d.name)];
+  const pool = [...Object.keys(BUILTINS), ...preludeDefs().map((d) => d.name), ...libraryNames()];
   void env;
   let best = '';
   let bestD = Infinity;

@@ -3,27 +3,43 @@
 // function, a call with too many arguments or an unknown keyword, a def without its body.
 // compile() runs this so such errors surface at compile time, not at the first call.
 
-import type { Arg, Def, Expr, SourceUnit } from '../grammar/ast.js';
+import type { Arg, Def, Expr, LossDef, SourceUnit } from '../grammar/ast.js';
 import { LossError, type Diagnostic } from '../grammar/source.js';
 import { diag } from '../grammar/diagnostics.js';
 import { BUILTINS, CONSTANTS } from './builtins.js';
 import { preludeDefs, suggest } from './lower.js';
+import { libraryLoss } from './library.js';
+
+interface Signature {
+  params: { name: string; required: boolean }[];
+  positional?: number; // a loss takes its tensors by position, its options by name only
+}
 
 interface Scope {
   names: Set<string>;
-  fns: Map<string, { params: { name: string; required: boolean }[] }>;
+  fns: Map<string, Signature>;
+}
+
+function lossSignature(l: LossDef): Signature {
+  return {
+    params: [...l.tensorParams.map((p) => ({ name: p.name, required: !p.default })), ...l.options.map((o) => ({ name: o.name, required: false }))],
+    positional: l.tensorParams.length,
+  };
 }
 
 export function resolveInputs(unit: SourceUnit, body: Expr, bound: Iterable<string>, extraFns: Def[] = []): string[] {
   const diagnostics: Diagnostic[] = [];
-  const fns = new Map<string, { params: { name: string; required: boolean }[] }>();
+  const fns = new Map<string, Signature>();
   for (const d of [...preludeDefs(), ...unit.defs, ...extraFns]) fns.set(d.name, { params: d.params.map((p) => ({ name: p.name, required: !p.default })) });
+  for (const l of unit.losses) fns.set(l.name, lossSignature(l));
   const inputs: string[] = [];
   const seen = new Set<string>();
   const top: Scope = { names: new Set([...bound, ...Object.keys(CONSTANTS)]), fns };
 
   const visitArgs = (callee: string, args: Arg[], span: Expr['span'], scope: Set<string>) => {
-    const sig = fns.get(callee) ?? (BUILTINS[callee] ? { params: BUILTINS[callee]!.params.map((p) => ({ name: p.name, required: !p.optional })) } : undefined);
+    const lib = fns.has(callee) || BUILTINS[callee] ? undefined : libraryLoss(callee);
+    const sig: Signature | undefined =
+      fns.get(callee) ?? (BUILTINS[callee] ? { params: BUILTINS[callee]!.params.map((p) => ({ name: p.name, required: !p.optional })) } : lib ? lossSignature(lib.def) : undefined);
     if (!sig) {
       diagnostics.push(diag('LD2002', span, callee, suggest(callee)));
     } else {
@@ -31,8 +47,8 @@ export function resolveInputs(unit: SourceUnit, body: Expr, bound: Iterable<stri
       for (const a of args) {
         if (a.name !== undefined) {
           if (!sig.params.some((p) => p.name === a.name)) diagnostics.push(diag('LD2004', a.nameSpan ?? a.span, callee, a.name, sig.params.map((p) => p.name).join(', ') || 'none'));
-        } else if (++positional > sig.params.length) {
-          diagnostics.push(diag('LD2003', a.span, callee, sig.params.length, args.length));
+        } else if (++positional > (sig.positional ?? sig.params.length)) {
+          diagnostics.push(diag('LD2003', a.span, callee, sig.positional ?? sig.params.length, args.filter((x) => x.name === undefined).length));
         }
       }
     }
@@ -47,7 +63,7 @@ export function resolveInputs(unit: SourceUnit, body: Expr, bound: Iterable<stri
         return;
       case 'name':
         if (!scope.has(e.name) && !top.names.has(e.name)) {
-          if (fns.has(e.name) || BUILTINS[e.name]) {
+          if (fns.has(e.name) || BUILTINS[e.name] || libraryLoss(e.name)) {
             diagnostics.push(diag('LD2009', e.span, e.name));
           } else if (!seen.has(e.name)) {
             seen.add(e.name);

@@ -2,7 +2,7 @@
 // lists are compile-time values (options, `dim=` arguments, named dims, folded arithmetic);
 // a `def` is a closure inlined at each call.
 
-import type { Def } from '../grammar/ast.js';
+import type { Def, LossDef, SourceUnit } from '../grammar/ast.js';
 import type { Node } from './ir.js';
 
 export type Value =
@@ -11,7 +11,8 @@ export type Value =
   | { kind: 'str'; value: string }
   | { kind: 'bool'; value: boolean }
   | { kind: 'list'; items: Value[] }
-  | { kind: 'fn'; def: Def; env: Env; fromPrelude: boolean };
+  | { kind: 'fn'; def: Def; env: Env; fromPrelude: boolean }
+  | { kind: 'loss'; def: LossDef; unit: SourceUnit; fromLibrary: boolean };
 
 export const tensorV = (node: Node): Value => ({ kind: 'tensor', node });
 export const numV = (value: number): Value => ({ kind: 'num', value });
@@ -32,6 +33,8 @@ export function describeValue(v: Value): string {
       return 'a list';
     case 'fn':
       return `the function ${v.def.name}`;
+    case 'loss':
+      return `the loss ${v.def.name}`;
   }
 }
 

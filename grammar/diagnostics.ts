@@ -50,6 +50,7 @@ export const messages = {
   LD2044: 'Nothing to compile: {0}',
   LD2045: "Unknown backend '{0}': expected 'js' or 'gpu.js'",
   LD2046: 'The formula is too large to compile: {0}',
+  LD2047: "Argument '{0}' of '{1}': {2}",
 
   // --- LD3xxx: inputs at call time (runtime/) ---
   LD3001: "Missing input '{0}'",
