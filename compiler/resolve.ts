@@ -44,13 +44,19 @@ export function resolveInputs(unit: SourceUnit, body: Expr, bound: Iterable<stri
       diagnostics.push(diag('LD2002', span, callee, suggest(callee)));
     } else {
       let positional = 0;
+      const given = new Set<string>();
       for (const a of args) {
         if (a.name !== undefined) {
+          given.add(a.name);
           if (!sig.params.some((p) => p.name === a.name)) diagnostics.push(diag('LD2004', a.nameSpan ?? a.span, callee, a.name, sig.params.map((p) => p.name).join(', ') || 'none'));
         } else if (++positional > (sig.positional ?? sig.params.length)) {
           diagnostics.push(diag('LD2003', a.span, callee, sig.positional ?? sig.params.length, args.filter((x) => x.name === undefined).length));
+        } else {
+          given.add(sig.params[positional - 1]!.name);
         }
       }
+      const missing = sig.params.find((p) => p.required && !given.has(p.name));
+      if (missing) diagnostics.push(diag('LD2005', span, callee, missing.name));
     }
     for (const a of args) visit(a.value, scope);
   };

@@ -101,7 +101,7 @@ export class Loss implements CompiledLoss {
         checkLoss(this.unit, chosen);
         const optionNames = new Set(chosen.options.map((o) => o.name));
         for (const k of Object.keys(this.options)) {
-          if (!optionNames.has(k)) throw new LossError(diag('LD2041', undefined, k, chosen.name, [...optionNames].join(', ') || 'none'));
+          if (!optionNames.has(k)) throw new LossError(diag('LD2041', chosen.nameSpan, k, chosen.name, [...optionNames].join(', ') || 'none'));
         }
         this.params = chosen.tensorParams.map((p) => ({ name: p.name, dtype: p.dtype, optional: p.default !== undefined }));
       } else {
