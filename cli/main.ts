@@ -18,8 +18,30 @@ export function usage(): string {
   return ['usage:', ...Object.values(COMMANDS).map((c) => `  ${c.summary}`)].join('\n');
 }
 
+/**
+ * node:util parseArgs refuses an option value that starts with '-' (`-e "-mean(x)"`,
+ * `--from -5`): join such values to their option as `--expr=-mean(x)` first.
+ */
+export function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const long = a === '-e' ? '--expr' : a;
+    const takesAnything = long === '--expr';
+    const takesNumber = ['--from', '--to', '--params', '-p'].includes(long) && next !== undefined && /^-(\d|\.\d|inf)/.test(next);
+    if (next !== undefined && next.startsWith('-') && (takesAnything || takesNumber)) {
+      out.push(`${long === '-p' ? '--params' : long}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+  const [cmd, ...rest] = joinDashValues(argv);
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(`${usage()}\n`);
     return cmd ? 0 : 1;
