@@ -70,6 +70,16 @@ export const messages = {
   LD4002: "Cannot read '{0}': {1}",
   LD4003: "Expected key=value but found '{0}'",
   LD4004: "Cannot parse inputs from '{0}': {1}",
+  // LD41xx: the REPL and plots (cli/repl/, cli/plot.ts, cli/chart/)
+  LD4101: "'{0}' expects {1}",
+  LD4102: 'A tensor literal must be rectangular and hold numbers: {0}',
+  LD4103: "Cannot bind '{0}': it is {1}",
+  LD4104: "Unknown command ':{0}'{1}",
+  LD4105: 'Usage: {0}',
+  LD4106: 'Cannot plot {0}: {1}',
+  LD4107: "Unknown name '{0}'{1}",
+  LD4108: "Cannot write '{0}': {1}",
+  LD4109: 'The {0} is not available: {1}',
 
   // --- LD9999: a defect of lossc itself ---
   LD9999: 'Internal compiler error (please report): {0}',
