@@ -171,11 +171,30 @@ export class LossParser extends CstParser {
   });
 
   public letBinding = this.RULE('letBinding', () => {
-    this.CONSUME(Let);
+    const let_ = this.CONSUME(Let);
     this.CONSUME(Name);
     this.CONSUME(Assign);
+    this.ACTION(() => this.offside.push(let_.startColumn ?? 0));
     this.SUBRULE(this.expression, { LABEL: 'value' });
+    this.ACTION(() => this.offside.pop());
   });
+
+  /**
+   * Layout rule for `let`: newlines are whitespace, so in
+   *     let a = x
+   *     -mean(a)
+   * the `-` could continue `x - mean(a)` or start the body `-mean(a)`. A '+' or '-' that begins
+   * a line at or left of the column of the enclosing `let` ends the binding (the body is
+   * written under the `let`); indented further, it continues the value. Inside brackets the
+   * rule is off. The stack holds the enclosing `let` columns, -1 for a bracket.
+   */
+  offside: number[] = [];
+  private continuesLine(): boolean {
+    const op = this.LA(1);
+    if (op.startLine === this.LA(0).endLine) return true;
+    const col = this.offside[this.offside.length - 1];
+    return col === undefined || col < 0 || (op.startColumn ?? 0) > col;
+  }
 
   /** expr := and ('||' and)* */
   public expression = this.RULE('expression', () => {
@@ -205,9 +224,12 @@ export class LossParser extends CstParser {
 
   public additive = this.RULE('additive', () => {
     this.SUBRULE(this.multiplicative, { LABEL: 'lhs' });
-    this.MANY(() => {
-      this.CONSUME(AdditiveOp);
-      this.SUBRULE2(this.multiplicative, { LABEL: 'rhs' });
+    this.MANY({
+      GATE: () => this.continuesLine(),
+      DEF: () => {
+        this.CONSUME(AdditiveOp);
+        this.SUBRULE2(this.multiplicative, { LABEL: 'rhs' });
+      },
     });
   });
 
@@ -268,14 +290,18 @@ export class LossParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(LParen);
+          this.ACTION(() => this.offside.push(-1));
           this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.arg) });
+          this.ACTION(() => this.offside.pop());
           this.CONSUME(RParen);
         },
       },
       {
         ALT: () => {
           this.CONSUME(LBracket);
+          this.ACTION(() => this.offside.push(-1));
           this.SUBRULE(this.expression, { LABEL: 'index' });
+          this.ACTION(() => this.offside.pop());
           this.CONSUME(RBracket);
         },
       },
@@ -310,13 +336,17 @@ export class LossParser extends CstParser {
 
   public parenExpr = this.RULE('parenExpr', () => {
     this.CONSUME(LParen);
+    this.ACTION(() => this.offside.push(-1));
     this.SUBRULE(this.letExpr);
+    this.ACTION(() => this.offside.pop());
     this.CONSUME(RParen);
   });
 
   public list = this.RULE('list', () => {
     this.CONSUME(LBracket);
+    this.ACTION(() => this.offside.push(-1));
     this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'items' }) });
+    this.ACTION(() => this.offside.pop());
     this.CONSUME(RBracket);
   });
 }
@@ -326,6 +356,7 @@ export const parser = new LossParser();
 
 /** Parses a token vector into a CST; `parser.errors` holds what went wrong. */
 export function parseTokens(tokens: IToken[]): SourceCstNode {
+  parser.offside = [];
   parser.input = tokens;
   return parser.source() as SourceCstNode;
 }

@@ -188,7 +188,8 @@ describe('robustness: deep or long input returns or throws LossError quickly', (
     expect(err.code).toBe('LD1005');
     expect(err.diagnostics[0]!.message).toBe(`Expression nested too deeply (limit ${MAX_NESTING})`);
     expect(err.span).toMatchObject({ line: 1, column });
-    expect(ms).toBeLessThan(1000);
+    // A hang guard (no exponential work), not a speed target: speed is measured in bench/.
+    expect(ms).toBeLessThan(5000);
   }
 
   it('20,000 nested parentheses', () => {
@@ -215,7 +216,7 @@ describe('robustness: deep or long input returns or throws LossError quickly', (
   it('a 20,000-term sum parses (left-associated, built without recursion)', () => {
     const text = Array.from({ length: 20000 }, (_, i) => `x${i}`).join(' + ');
     const { ms, result } = timed(text);
-    expect(ms).toBeLessThan(1000);
+    expect(ms).toBeLessThan(5000); // hang guard, as above
     const unit = result as { body: { kind: string; op: string; left: unknown; right: { name: string } } };
     expect(unit.body).toMatchObject({ kind: 'binary', op: '+', right: { kind: 'name', name: 'x19999' } });
     let depth = 0;

@@ -478,3 +478,21 @@ describe('the parser', () => {
     expect(perParse).toBeLessThan(1);
   });
 });
+
+describe('layout rule for let', () => {
+  const body = (src: string) => {
+    const u = parseSource(src);
+    return printExpr(u.body ?? u.losses[0]!.body);
+  };
+  it('a +/- line under the let starts the body', () => {
+    expect(body('let a = x\n-mean(a)')).toBe(body('let a = x\n(-mean(a))'));
+    expect(body('loss f(x) =\n  let a = x\n  -mean(a)')).toBe(body('loss f(x) =\n  let a = x\n  (-mean(a))'));
+  });
+  it('an indented +/- line continues the value', () => {
+    expect(body('let a = x\n  - y\na')).toBe(body('let a = x - y\na'));
+  });
+  it('inside brackets and outside let, newlines are whitespace', () => {
+    expect(body('let a = f(x,\n-y)\na')).toBe(body('let a = f(x, -y)\na'));
+    expect(body('x\n- y')).toBe(body('x - y'));
+  });
+});
