@@ -276,8 +276,20 @@ export class Lowerer {
   }
 
   private binary(e: Extract<Expr, { kind: 'binary' }>, env: Env): Value {
-    const a = this.expr(e.left, env);
-    const b = this.expr(e.right, env);
+    // A left-associated chain (`a + b + c …`, any length: the grammar does not bound it) is
+    // walked down its left spine with a loop, then folded left to right, instead of recursing.
+    const spine: Extract<Expr, { kind: 'binary' }>[] = [];
+    let leftmost: Expr = e;
+    while (leftmost.kind === 'binary') {
+      spine.push(leftmost);
+      leftmost = leftmost.left;
+    }
+    let acc = this.expr(leftmost, env);
+    for (let i = spine.length - 1; i >= 0; i--) acc = this.binaryOf(spine[i]!, acc, this.expr(spine[i]!.right, env));
+    return acc;
+  }
+
+  private binaryOf(e: Extract<Expr, { kind: 'binary' }>, a: Value, b: Value): Value {
     const span = this.span(e.span);
     if (e.op === '@') return tensorV(this.g.matmul(this.asTensor(a, e.left.span), this.asTensor(b, e.right.span), span));
     // Compile-time comparisons of strings and booleans (`if reduction == "mean"`).

@@ -35,7 +35,25 @@ function dimsText(n: Node): string {
   return parts.length ? `, ${parts.join(', ')}` : '';
 }
 
+// Printing recurses over the IR; a left-deep chain (a 20,000-term sum) must not overflow the
+// stack. printProgram names a node once its inlined text would nest deeper than NAME_DEPTH,
+// so its output is complete; printNode (error messages, rewrite reports: clipped anyway)
+// elides what lies deeper than PRINT_DEPTH as '…'.
+const NAME_DEPTH = 48;
+const PRINT_DEPTH = 200;
+let renderDepth = 0;
+
 function render(n: Node, names: Map<Node, string>, top: boolean): string {
+  if (renderDepth >= PRINT_DEPTH) return '…';
+  renderDepth++;
+  try {
+    return renderOp(n, names, top);
+  } finally {
+    renderDepth--;
+  }
+}
+
+function renderOp(n: Node, names: Map<Node, string>, top: boolean): string {
   if (!top) {
     const name = names.get(n);
     if (name) return name;
@@ -130,11 +148,15 @@ export function printProgram(results: [string, Node][]): string {
   for (const n of order) for (const c of n.args) uses.set(c, (uses.get(c) ?? 0) + 1);
   for (const [, r] of results) uses.set(r, (uses.get(r) ?? 0) + 1);
   const names = new Map<Node, string>();
+  const depth = new Map<Node, number>(); // nesting of n's inlined text
   const lines: string[] = [];
   let k = 0;
   for (const n of order) {
     const trivial = n.op === 'const' || n.op === 'input' || n.op === 'cast';
-    if (!trivial && (uses.get(n) ?? 0) > 1 && !results.some((r) => r[1] === n)) {
+    const d = 1 + Math.max(0, ...n.args.map((a) => (names.has(a) ? 0 : depth.get(a)!)));
+    depth.set(n, d);
+    const deep = d >= NAME_DEPTH;
+    if (!trivial && ((uses.get(n) ?? 0) > 1 || deep) && !results.some((r) => r[1] === n)) {
       const name = `t${k++}`;
       lines.push(`let ${name} = ${render(n, names, true)}`);
       names.set(n, name);

@@ -36,7 +36,7 @@ export function resolveInputs(unit: SourceUnit, body: Expr, bound: Iterable<stri
   const seen = new Set<string>();
   const top: Scope = { names: new Set([...bound, ...Object.keys(CONSTANTS)]), fns };
 
-  const visitArgs = (callee: string, args: Arg[], span: Expr['span'], scope: Set<string>) => {
+  const checkCall = (callee: string, args: Arg[], span: Expr['span']) => {
     const lib = fns.has(callee) || BUILTINS[callee] ? undefined : libraryLoss(callee);
     const sig: Signature | undefined =
       fns.get(callee) ?? (BUILTINS[callee] ? { params: BUILTINS[callee]!.params.map((p) => ({ name: p.name, required: !p.optional })) } : lib ? lossSignature(lib.def) : undefined);
@@ -58,49 +58,64 @@ export function resolveInputs(unit: SourceUnit, body: Expr, bound: Iterable<stri
       const missing = sig.params.find((p) => p.required && !given.has(p.name));
       if (missing) diagnostics.push(diag('LD2005', span, callee, missing.name));
     }
-    for (const a of args) visit(a.value, scope);
   };
 
-  const visit = (e: Expr, scope: Set<string>): void => {
-    switch (e.kind) {
-      case 'num':
-      case 'str':
-      case 'bool':
-        return;
-      case 'name':
-        if (!scope.has(e.name) && !top.names.has(e.name)) {
-          if (fns.has(e.name) || BUILTINS[e.name] || libraryLoss(e.name)) {
-            diagnostics.push(diag('LD2009', e.span, e.name));
-          } else if (!seen.has(e.name)) {
-            seen.add(e.name);
-            inputs.push(e.name);
+  // Pre-order, left to right (so inputs come in order of first use), with an explicit work
+  // list rather than recursion: a 20,000-term sum is a 20,000-deep left spine.
+  const visit = (root: Expr, rootScope: Set<string>): void => {
+    const work: [Expr, Set<string>][] = [[root, rootScope]];
+    while (work.length) {
+      const [e, scope] = work.pop()!;
+      const next = (...xs: Expr[]) => {
+        for (let i = xs.length - 1; i >= 0; i--) work.push([xs[i]!, scope]);
+      };
+      switch (e.kind) {
+        case 'num':
+        case 'str':
+        case 'bool':
+          break;
+        case 'name':
+          if (!scope.has(e.name) && !top.names.has(e.name)) {
+            if (fns.has(e.name) || BUILTINS[e.name] || libraryLoss(e.name)) {
+              diagnostics.push(diag('LD2009', e.span, e.name));
+            } else if (!seen.has(e.name)) {
+              seen.add(e.name);
+              inputs.push(e.name);
+            }
           }
+          break;
+        case 'unary':
+          next(e.operand);
+          break;
+        case 'binary':
+          next(e.left, e.right);
+          break;
+        case 'if':
+          next(e.cond, e.then, e.else);
+          break;
+        case 'index':
+          next(e.target, e.index);
+          break;
+        case 'list':
+          next(...e.items);
+          break;
+        case 'let': {
+          // Each binding sees the names bound before it; the body sees them all.
+          const tasks: [Expr, Set<string>][] = [];
+          let s = scope;
+          for (const b of e.bindings) {
+            tasks.push([b.value, s]);
+            s = new Set(s).add(b.name);
+          }
+          tasks.push([e.body, s]);
+          for (let i = tasks.length - 1; i >= 0; i--) work.push(tasks[i]!);
+          break;
         }
-        return;
-      case 'unary':
-        return visit(e.operand, scope);
-      case 'binary':
-        visit(e.left, scope);
-        return visit(e.right, scope);
-      case 'if':
-        visit(e.cond, scope);
-        visit(e.then, scope);
-        return visit(e.else, scope);
-      case 'index':
-        visit(e.target, scope);
-        return visit(e.index, scope);
-      case 'list':
-        return e.items.forEach((i) => visit(i, scope));
-      case 'let': {
-        let s = scope;
-        for (const b of e.bindings) {
-          visit(b.value, s);
-          s = new Set(s).add(b.name);
-        }
-        return visit(e.body, s);
+        case 'call':
+          checkCall(e.callee, e.args, e.calleeSpan);
+          next(...e.args.map((a) => a.value));
+          break;
       }
-      case 'call':
-        return visitArgs(e.callee, e.args, e.calleeSpan, scope);
     }
   };
 
@@ -124,20 +139,23 @@ export function resolveInputs(unit: SourceUnit, body: Expr, bound: Iterable<stri
 }
 
 function findName(e: Expr, name: string): Expr | undefined {
-  let found: Expr | undefined;
-  const walk = (x: Expr): void => {
-    if (found) return;
-    if (x.kind === 'name' && x.name === name) found = x;
-    else if (x.kind === 'unary') walk(x.operand);
-    else if (x.kind === 'binary') (walk(x.left), walk(x.right));
-    else if (x.kind === 'if') (walk(x.cond), walk(x.then), walk(x.else));
-    else if (x.kind === 'index') (walk(x.target), walk(x.index));
-    else if (x.kind === 'list') x.items.forEach(walk);
-    else if (x.kind === 'let') (x.bindings.forEach((b) => walk(b.value)), walk(x.body));
-    else if (x.kind === 'call') x.args.forEach((a) => walk(a.value));
-  };
-  walk(e);
-  return found;
+  // Iterative, left to right: the first occurrence in source order.
+  const work: Expr[] = [e];
+  while (work.length) {
+    const x = work.pop()!;
+    if (x.kind === 'name' && x.name === name) return x;
+    const kids: Expr[] =
+      x.kind === 'unary' ? [x.operand]
+      : x.kind === 'binary' ? [x.left, x.right]
+      : x.kind === 'if' ? [x.cond, x.then, x.else]
+      : x.kind === 'index' ? [x.target, x.index]
+      : x.kind === 'list' ? x.items
+      : x.kind === 'let' ? [...x.bindings.map((b) => b.value), x.body]
+      : x.kind === 'call' ? x.args.map((a) => a.value)
+      : [];
+    for (let i = kids.length - 1; i >= 0; i--) work.push(kids[i]!);
+  }
+  return undefined;
 }
 
 /** Checks a loss body: every free name must be a parameter, option or named dim. */
