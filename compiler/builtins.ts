@@ -235,3 +235,8 @@ export function toNode(g: Graph, v: Value, span: Span): Node {
 
 /** Constants every formula can use. */
 export const CONSTANTS: Record<string, number> = { pi: Math.PI, inf: Infinity };
+
+// Both tables are looked up with names taken from user text: without a prototype,
+// `constructor`, `__proto__` or `toString` are unknown names, never Object.prototype members.
+Object.setPrototypeOf(BUILTINS, null);
+Object.setPrototypeOf(CONSTANTS, null);
