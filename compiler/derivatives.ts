@@ -5,6 +5,10 @@
 // matmul) are small functions. Broadcasting is undone by the driver (autodiff.ts), not here.
 // Non-smooth points follow PyTorch (loss-spec.md §0.3): abs'(0) = 0, relu'(0) = 0, clamp and
 // max/min against a constant pass the gradient at the kink, ties between two tensors split it.
+// Every rule is written so that it does not cancel or overflow where its function is finite:
+// sigmoid' = sigmoid(x)·sigmoid(-x) (not y·(1 - y), which is 0 from x ≈ 37 on), tanh' =
+// 4·sigmoid(2x)·sigmoid(-2x) (not 1 - y², 0 from x ≈ 19 on), expm1' = exp(x) (not y + 1,
+// which loses everything below x ≈ -37), asin'/acos' through (1 - x)(1 + x).
 
 import type { Graph, Node } from './ir.js';
 import type { OpName } from './ops.js';
@@ -21,28 +25,30 @@ const ELEMENTWISE: Partial<Record<OpName, Template[]>> = {
   exp: ['g * y'],
   log: ['g / x'],
   log1p: ['g / (1 + x)'],
-  expm1: ['g * (y + 1)'],
+  expm1: ['g * exp(x)'],
   sqrt: ['g / (2 * y)'],
   abs: ['g * sign(x)'],
   sigmoid: ['g * (y * sigmoid(-x))'],
   logsigmoid: ['g * sigmoid(-x)'],
   softplus: ['g * sigmoid(x)'],
   log1mexp: ['-g / expm1(-x)'],
-  tanh: ['g * (1 - y * y)'],
+  tanh: ['g * (4 * (sigmoid(2 * x) * sigmoid(-2 * x)))'],
   relu: ['g * (x > 0)'],
   sin: ['g * cos(x)'],
   cos: ['-g * sin(x)'],
   tan: ['g * (1 + y * y)'],
-  asin: ['g / sqrt(1 - x * x)'],
-  acos: ['-g / sqrt(1 - x * x)'],
+  asin: ['g / sqrt((1 - x) * (1 + x))'],
+  acos: ['-g / sqrt((1 - x) * (1 + x))'],
   atan: ['g / (1 + x * x)'],
   add: ['g', 'g'],
   sub: ['g', '-g'],
   mul: ['g * b', 'g * a'],
   div: ['g / b', '-g * y / b'],
   pow: ['g * (b * a ^ (b - 1))', 'g * where(a == 0 && b >= 0, 0, y * log(a))'],
-  logaddexp: ['g * sigmoid(a - b)', 'g * sigmoid(b - a)'],
-  xlogy: ['g * xlogy(a != 0, b)', 'g * (a / b)'],
+  // Equal operands (±inf included, where a - b is NaN) share the gradient evenly.
+  logaddexp: ['g * where(a == b, 0.5, sigmoid(a - b))', 'g * where(a == b, 0.5, sigmoid(b - a))'],
+  // xlogy(0, y) is 0 for every y, so no gradient reaches y where x == 0 (kl_div's target 0).
+  xlogy: ['g * xlogy(a != 0, b)', 'g * where(a == 0, 0, a / b)'],
   where: [null, 'where(c, g, 0)', 'where(c, 0, g)'],
 };
 

@@ -1,18 +1,18 @@
 // The compiler's pipeline, in order, each step a pure IR → IR function:
 //   lower (compiler/lower.ts, per input signature)
-//   → simplify → stabilize        (rewrite/, before differentiating: the gradient of a stable
-//                                  primitive is stable, the gradient of exp(x)/Σexp(x) is not)
+//   → canonicalize → stabilize → specialize   (rewrite/phases.ts, before differentiating: the
+//                                  gradient of a stable primitive is stable, the gradient of
+//                                  exp(x)/Σexp(x) is not)
 //   → differentiate               (autodiff.ts: the gradient is IR sharing the forward's nodes)
-//   → stabilize + simplify again  (on the joint value-and-gradient program)
+//   → canonicalize → stabilize → specialize again (on the joint value-and-gradient program)
 //   → schedule (fusion)           (schedule.ts)
 //   → generate JS                 (codegen/js.ts)
 // Every phase's program can be printed (explain()).
 
 import type { Graph, Node } from './ir.js';
 import { gradients } from './autodiff.js';
-import { rewrite, type RewriteEvent } from './rewrite/engine.js';
-import { simplifyRules } from './rewrite/simplify.js';
-import { stabilizeRules } from './rewrite/stabilize.js';
+import { runPhases, type RewriteEvent } from './rewrite/engine.js';
+import { phases as rewritePhases } from './rewrite/phases.js';
 import { schedule, type Schedule } from './schedule.js';
 import { generateJs, type JsKernelSource } from './codegen/js.js';
 import { printProgram } from './print.js';
@@ -49,8 +49,7 @@ export function runPipeline(lowered: Lowered, opts: PipelineOptions): Program {
 
   let root = lowered.root;
   snapshot('lowered', [['value', root]]);
-  [root] = rewrite(g, [root], simplifyRules, 'simplify', rewrites);
-  if (stable) [root] = rewrite(g, [root], [...stabilizeRules, ...simplifyRules], 'stabilize', rewrites);
+  [root] = runPhases(g, [root], rewritePhases(stable), rewrites);
   snapshot(stable ? 'simplified and stabilized' : 'simplified', [['value', root]]);
 
   const inputs = [...lowered.inputs.values()];
@@ -62,8 +61,9 @@ export function runPipeline(lowered: Lowered, opts: PipelineOptions): Program {
     const grads = gradients(g, root, wrtNodes, seed);
     outputs.push(...opts.wrt.map((name) => ({ label: `grad ${name}`, node: grads.get(lowered.inputs.get(name)!)! })));
     snapshot('gradient', outputs.map((o) => [o.label, o.node]));
-    const rules = stable ? [...stabilizeRules, ...simplifyRules] : simplifyRules;
-    const rewritten = rewrite(g, outputs.map((o) => o.node), rules, stable ? 'stabilize gradient' : 'simplify gradient', rewrites);
+    const before = rewrites.length;
+    const rewritten = runPhases(g, outputs.map((o) => o.node), rewritePhases(stable), rewrites);
+    for (const e of rewrites.slice(before)) e.phase = `${e.phase} gradient`;
     outputs = outputs.map((o, i) => ({ label: o.label, node: rewritten[i]! }));
     snapshot('gradient, simplified', outputs.map((o) => [o.label, o.node]));
   }

@@ -6,7 +6,8 @@
 //   - operators and calls match the IR op of that name (`max(x)` with one operand is the
 //     reduction, with two the elementwise max), trying both orders for commutative ops;
 //   - `dim=d`, `keepdim=k`, `p=q` and pick's `dim=a` bind the op's attributes to names.
-// The same text on a rule's right-hand side is a template, built through the Graph.
+// The same text on a rule's right-hand side is a template, built through the Graph; there the
+// unbound names `nan` and `inf` are those constants (for guards: `where(x >= 0, x, nan)`).
 
 import type { Expr } from '../../grammar/ast.js';
 import { parseSource } from '../../grammar/index.js';
@@ -28,6 +29,8 @@ const ELEMENTWISE_CALLS = new Set<string>([
   'exp', 'log', 'log1p', 'expm1', 'sqrt', 'abs', 'sign', 'sigmoid', 'logsigmoid', 'softplus', 'log1mexp', 'tanh', 'relu',
   'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'floor', 'ceil', 'round', 'detach', 'max', 'min', 'logaddexp', 'xlogy', 'where', 'pow', 'cast',
 ]);
+
+const TEMPLATE_CONSTANTS: Record<string, number> = { nan: NaN, inf: Infinity };
 
 const isConstVar = (name: string) => /^k\d*$/.test(name);
 
@@ -143,8 +146,9 @@ export function instantiate(t: Expr, b: Bindings, g: Graph): Node {
   switch (t.kind) {
     case 'name': {
       const n = b.nodes.get(t.name);
-      if (!n) throw new Error(`internal: unbound template variable ${t.name}`);
-      return n;
+      if (n) return n;
+      if (t.name in TEMPLATE_CONSTANTS) return g.const(TEMPLATE_CONSTANTS[t.name]!);
+      throw new Error(`internal: unbound template variable ${t.name}`);
     }
     case 'num':
       return g.const(t.value);

@@ -1,17 +1,18 @@
 // Simplification: constant folding and algebraic identities that hold for every input,
-// NaN and ±inf included (so no `x * 0 => 0`, no `x - x => 0`). Run after lowering and again
-// on the gradient program, whose adjoint sums produce most of these shapes.
+// NaN and ±inf included (so no `x * 0 => 0`, no `x - x => 0`). Two routine tables, run in
+// every phase (phases.ts): after lowering, after each stability rewrite, and on the gradient
+// program, whose adjoint sums produce most of these shapes.
 
 import type { Node } from '../ir.js';
 import { opInfo } from '../ops.js';
-import { compileRules, type RuleSpec } from './engine.js';
+import { ruleTable, type RuleSpec } from './engine.js';
 
 const isScalarConst = (n: Node) => n.op === 'const';
 /** A constant, possibly broadcast: its value, else undefined. */
 const constValue = (n: Node): number | undefined =>
   n.op === 'const' ? n.attrs.value : n.op === 'expand' && n.args[0]!.op === 'const' ? n.args[0]!.attrs.value : undefined;
 
-export const SIMPLIFY_RULES: RuleSpec[] = [
+const FOLD_RULES: RuleSpec[] = [
   // Constant folding: an elementwise op of constants is a constant (through the op table).
   {
     name: 'constant-fold',
@@ -55,24 +56,6 @@ export const SIMPLIFY_RULES: RuleSpec[] = [
     lhs: 'x',
     rhs: (_b, g, n) => (n.op === 'expand' && n.args[0]!.op === 'expand' ? g.expand(n.args[0]!.args[0]!, n.shape) : undefined),
   },
-  { name: 'add-zero', lhs: 'x + 0', rhs: 'x' },
-  { name: 'sub-zero', lhs: 'x - 0', rhs: 'x' },
-  { name: 'zero-sub', lhs: '0 - x', rhs: '-x' },
-  { name: 'mul-one', lhs: 'x * 1', rhs: 'x' },
-  { name: 'mul-minus-one', lhs: 'x * -1', rhs: '-x' },
-  { name: 'div-one', lhs: 'x / 1', rhs: 'x' },
-  { name: 'div-minus-one', lhs: 'x / -1', rhs: '-x' },
-  { name: 'neg-neg', lhs: '--x', rhs: 'x' },
-  { name: 'sub-neg', lhs: 'x - -y', rhs: 'x + y' },
-  { name: 'add-neg', lhs: 'x + -y', rhs: 'x - y' },
-  { name: 'neg-sub', lhs: '-(x - y)', rhs: 'y - x' },
-  { name: 'mul-neg-neg', lhs: '-x * -y', rhs: 'x * y' },
-  { name: 'div-neg-neg', lhs: '-x / -y', rhs: 'x / y' },
-  { name: 'neg-mul-const', lhs: '-(k * x)', rhs: '(-k) * x' },
-  { name: 'pow-one', lhs: 'x ^ 1', rhs: 'x' },
-  { name: 'pow-zero', lhs: 'x ^ 0', rhs: '1', note: 'x^0 = 1 for every x, NaN included (IEEE pow)' },
-  { name: 'where-same', lhs: 'where(c, x, x)', rhs: 'x' },
-  { name: 'mul-const-const', lhs: 'k1 * (k2 * x)', rhs: '(k1 * k2) * x', note: 'exact when k1*k2 is exact; both are compile-time constants' , when: (b) => exactProduct(b.nodes.get('k1')!.attrs.value!, b.nodes.get('k2')!.attrs.value!) },
   {
     name: 'take-of-constant',
     lhs: 'x',
@@ -95,10 +78,32 @@ export const SIMPLIFY_RULES: RuleSpec[] = [
   },
 ];
 
+const IDENTITY_RULES: RuleSpec[] = [
+  { name: 'add-zero', lhs: 'x + 0', rhs: 'x' },
+  { name: 'sub-zero', lhs: 'x - 0', rhs: 'x' },
+  { name: 'zero-sub', lhs: '0 - x', rhs: '-x' },
+  { name: 'mul-one', lhs: 'x * 1', rhs: 'x' },
+  { name: 'mul-minus-one', lhs: 'x * -1', rhs: '-x' },
+  { name: 'div-one', lhs: 'x / 1', rhs: 'x' },
+  { name: 'div-minus-one', lhs: 'x / -1', rhs: '-x' },
+  { name: 'neg-neg', lhs: '--x', rhs: 'x' },
+  { name: 'sub-neg', lhs: 'x - -y', rhs: 'x + y' },
+  { name: 'add-neg', lhs: 'x + -y', rhs: 'x - y' },
+  { name: 'neg-sub', lhs: '-(x - y)', rhs: 'y - x' },
+  { name: 'mul-neg-neg', lhs: '-x * -y', rhs: 'x * y' },
+  { name: 'div-neg-neg', lhs: '-x / -y', rhs: 'x / y' },
+  { name: 'neg-mul-const', lhs: '-(k * x)', rhs: '(-k) * x' },
+  { name: 'pow-one', lhs: 'x ^ 1', rhs: 'x' },
+  { name: 'pow-zero', lhs: 'x ^ 0', rhs: '1', note: 'x^0 = 1 for every x, NaN included (IEEE pow)' },
+  { name: 'where-same', lhs: 'where(c, x, x)', rhs: 'x' },
+  { name: 'mul-const-const', lhs: 'k1 * (k2 * x)', rhs: '(k1 * k2) * x', note: 'exact when k1*k2 is exact; both are compile-time constants' , when: (b) => exactProduct(b.nodes.get('k1')!.attrs.value!, b.nodes.get('k2')!.attrs.value!) },
+];
+
 /** True when a*b is exactly representable (so reassociating changes no bits). */
 function exactProduct(a: number, b: number): boolean {
   const p = a * b;
   return Number.isFinite(p) && (Math.abs(a) === 1 || Math.abs(b) === 1 || (Number.isInteger(Math.log2(Math.abs(a))) || Number.isInteger(Math.log2(Math.abs(b)))));
 }
 
-export const simplifyRules = compileRules(SIMPLIFY_RULES);
+export const foldTable = ruleTable('fold', 'routine', 'constant folding: ops of constants, layouts and reductions of constants', FOLD_RULES);
+export const identityTable = ruleTable('identities', 'routine', 'algebraic identities exact for every input, NaN and ±inf included', IDENTITY_RULES);
