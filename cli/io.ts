@@ -24,7 +24,8 @@ export function readSource(expr: string | undefined, file: string | undefined): 
 
 /** `margin=0.5 reduction=sum swap=true` → typed values (numbers, booleans, strings). */
 export function parseParams(items: string[] | undefined): Record<string, number | string | boolean> {
-  const out: Record<string, number | string | boolean> = {};
+  // Keys are user text: no prototype, so `__proto__=2` is a parameter like any other.
+  const out: Record<string, number | string | boolean> = Object.create(null);
   for (const item of items ?? []) {
     for (const part of item.split(/\s+/).filter(Boolean)) {
       const eq = part.indexOf('=');
