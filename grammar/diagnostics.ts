@@ -64,6 +64,9 @@ export const messages = {
   LD3009: "Cannot differentiate with respect to '{0}': not a float input (float inputs: {1})",
   LD3010: 'gradOutput has shape {0} but the value has shape {1}',
   LD3011: "out buffer for '{0}' must be a Float32Array or Float64Array of {1} elements (the input is {2})",
+  // LD302x: anomaly mode (runtime/anomaly.ts): where a NaN or infinity first appeared
+  LD3020: '{0} at {1} produced {2}{3}{4}',
+  LD3021: "Input '{0}' contains {1}{2}{3}",
 
   // --- LD4xxx: command line (cli/) ---
   LD4001: 'Expected {0}',
