@@ -11,6 +11,7 @@ import { diag } from '../grammar/diagnostics.js';
 import { Lowerer, matchDims, type InputSig, type OptionValue } from '../compiler/lower.js';
 import { checkLoss, resolveInputs } from '../compiler/resolve.js';
 import { runPipeline, type Program } from '../compiler/pipeline.js';
+import type { RewriteEvent } from '../compiler/rewrite/engine.js';
 import { printNode } from '../compiler/print.js';
 import { normalizeInput, type DTypeName, type Tensor, type TensorLike, type TypedData } from './tensor.js';
 import { instantiateJs, type RunFn } from './jsBackend.js';
@@ -330,15 +331,34 @@ export function withSource(e: unknown, source: SourceText): LossError {
   return new LossError(diag('LD9999', undefined, msg), source);
 }
 
+/**
+ * The explain() report: inputs; the stability rewrites, each with its rule, table, source
+ * position, the user's text there, and the program before and after in the loss language
+ * (forward first, then those made on the gradient program); the routine simplifications as
+ * counts per rule (they are many and say little); each phase's program; loops; generated JS.
+ */
 export function describeProgram(p: Program, source: SourceText): string {
   const out: string[] = [];
   out.push(`inputs: ${p.inputs.map((n) => `${n.attrs.name} ${n.dtype} [${n.shape.join(', ')}]`).join(', ') || 'none'}`);
-  out.push('', '== rewrites applied ==');
-  if (!p.rewrites.length) out.push('(none)');
-  for (const r of p.rewrites) {
-    const where = r.span ? ` at ${source.name === '<formula>' ? '' : `${source.name}:`}${r.span.line}:${r.span.column}` : '';
-    out.push(`${r.rule} [${r.phase}]${where}:`, `    ${clip(printNode(r.before))}`, ` => ${clip(printNode(r.after))}`);
+  const where = (r: RewriteEvent): string => {
+    if (!r.span) return '';
+    const at = `${source.name === '<formula>' ? '' : `${source.name}:`}${r.span.line}:${r.span.column}`;
+    const text = source.text.slice(r.span.start, r.span.end).replace(/\s+/g, ' ');
+    return text ? ` at ${at}, "${clip(text, 80)}"` : ` at ${at}`;
+  };
+  const stability = (gradient: boolean) => p.rewrites.filter((r) => r.kind === 'stability' && r.phase.endsWith('gradient') === gradient);
+  for (const [title, events] of [['stability rewrites', stability(false)], ['stability rewrites of the gradient', stability(true)]] as const) {
+    if (title.endsWith('gradient') && !events.length) continue;
+    out.push('', `== ${title} ==`);
+    if (!events.length) out.push('(none)');
+    for (const r of events) {
+      out.push(`${r.rule} [${r.table}]${where(r)}:`, `    ${clip(printNode(r.before))}`, ` => ${clip(printNode(r.after))}`);
+    }
   }
+  const routine = new Map<string, number>();
+  for (const r of p.rewrites) if (r.kind === 'routine') routine.set(r.rule, (routine.get(r.rule) ?? 0) + 1);
+  out.push('', '== routine simplifications ==');
+  out.push(routine.size ? [...routine].map(([rule, n]) => (n > 1 ? `${rule} ×${n}` : rule)).join(', ') : '(none)');
   for (const ph of p.phases) out.push('', `== ${ph.name} ==`, ph.text);
   out.push('', '== kernels ==');
   p.schedule.groups.forEach((g, i) => {
@@ -348,4 +368,4 @@ export function describeProgram(p: Program, source: SourceText): string {
   return out.join('\n');
 }
 
-const clip = (s: string) => (s.length > 400 ? `${s.slice(0, 400)} …` : s);
+const clip = (s: string, max = 400) => (s.length > max ? `${s.slice(0, max)} …` : s);
