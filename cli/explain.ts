@@ -1,11 +1,29 @@
 // lossc explain: what the compiler made of a loss — rewrites applied, IR before and after,
-// gradient formulas, loops and generated code — for given or example inputs.
+// gradient formulas, loops and generated code — for given or example inputs. The report is
+// CompiledLoss.explain()'s; the REPL's `:explain` and `:code` print it through the same two
+// functions below, so the command line and the REPL always agree.
 
 import { parseArgs } from 'node:util';
 import { compile } from '../index.js';
+import type { CompiledLoss } from '../runtime/compiled.js';
+import type { TensorLike } from '../runtime/tensor.js';
 import { parseParams, readInputs, readSource } from './io.js';
 
-export function explainCommand(argv: string[]): number {
+/** The full report; without inputs, explain() guesses small example shapes. */
+export async function explainReport(loss: CompiledLoss, inputs?: Record<string, TensorLike>): Promise<string> {
+  return await loss.explain(inputs);
+}
+
+/** One `== title ==` section of a report (the first whose title starts with `title`), without its heading. */
+export function explainSection(report: string, title: string): string | undefined {
+  const parts = report.split(/^== (.+) ==$/m);
+  for (let i = 1; i < parts.length; i += 2) {
+    if (parts[i]!.startsWith(title)) return parts[i + 1]!.replace(/^\n/, '').trimEnd();
+  }
+  return undefined;
+}
+
+export async function explainCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -20,6 +38,6 @@ export function explainCommand(argv: string[]): number {
   const src = readSource(values.expr, positionals[0]);
   const loss = compile(src.text, { loss: values.loss, params: parseParams(values.params), stabilize: !values['no-stabilize'], sourceName: src.name });
   const inputs = values.inputs ? readInputs(values.inputs) : undefined;
-  process.stdout.write(`${loss.explain(inputs)}\n`);
+  process.stdout.write(`${await explainReport(loss, inputs)}\n`);
   return 0;
 }

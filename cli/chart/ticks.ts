@@ -1,0 +1,55 @@
+// Axis ticks for the plots (terminal and SVG): "nice" steps of 1, 2 or 5 times a power of
+// ten (Heckbert, Graphics Gems 1990), a domain widened to whole steps, and tick labels
+// printed with just the digits the step needs (0.25 steps print 0.25, not 0.250000001).
+
+export interface Axis {
+  /** The domain, widened to whole ticks so the curve never touches the frame unlabelled. */
+  lo: number;
+  hi: number;
+  ticks: number[];
+  /** Decimal places the labels need. */
+  decimals: number;
+}
+
+/**
+ * Ticks for [lo, hi], about `count` of them. With `widen` the domain grows to whole ticks (a
+ * value axis); without, it stays [lo, hi] and only ticks inside it are kept (the sampled t
+ * axis). A zero-width range is widened around its value.
+ */
+export function niceAxis(lo: number, hi: number, count = 5, widen = true): Axis {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+    lo = -1;
+    hi = 1;
+  }
+  if (hi < lo) [lo, hi] = [hi, lo];
+  if (hi - lo < 1e-12 * Math.max(1, Math.abs(lo), Math.abs(hi))) {
+    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
+    lo -= pad;
+    hi += pad;
+  }
+  const step = niceNumber(niceNumber(hi - lo, false) / Math.max(1, count - 1), true);
+  const first = Math.floor(lo / step + 1e-9);
+  const last = Math.ceil(hi / step - 1e-9);
+  const ticks: number[] = [];
+  for (let k = first; k <= last; k++) ticks.push(cleanZero(k * step));
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  if (!widen) return { lo, hi, ticks: ticks.filter((v) => v >= lo - 1e-9 * step && v <= hi + 1e-9 * step), decimals };
+  return { lo: ticks[0]!, hi: ticks[ticks.length - 1]!, ticks, decimals };
+}
+
+/** 1, 2, 5 or 10 times a power of ten near x: rounded (for a step) or the next up (for a range). */
+function niceNumber(x: number, round: boolean): number {
+  const exp = Math.floor(Math.log10(x));
+  const f = x / 10 ** exp;
+  const nf = round ? (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) : f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+  return nf * 10 ** exp;
+}
+
+const cleanZero = (v: number): number => (Math.abs(v) < 1e-12 ? 0 : v);
+
+/** A tick label: fixed with the axis' decimals, or exponent form for very large/small steps. */
+export function tickLabel(v: number, axis: Axis): string {
+  const big = Math.max(Math.abs(axis.lo), Math.abs(axis.hi));
+  if (big >= 1e6 || axis.decimals > 5) return v === 0 ? '0' : v.toExponential(1).replace('e+', 'e');
+  return v.toFixed(axis.decimals).replace(/^-(0\.?0*)$/, '$1');
+}
