@@ -7,7 +7,7 @@ export { LossError } from './grammar/source.js';
 export type { Span, Diagnostic } from './grammar/source.js';
 export { tensor } from './runtime/tensor.js';
 export type { Tensor, TensorLike, DTypeName } from './runtime/tensor.js';
-export type { CompileOptions, CompiledLoss, GradOptions, ValueAndGrad } from './runtime/compiled.js';
+export type { CompileOptions, CompiledLoss, GradOptions, ValueAndGrad, CheckReport, AnomalySite } from './runtime/compiled.js';
 
 /** Compiles a formula or a `.loss` source into a loss with its exact gradient. */
 export function compile(source: string, options?: CompileOptions): CompiledLoss {

@@ -15,6 +15,9 @@ import type { RewriteEvent } from '../compiler/rewrite/engine.js';
 import { printNode } from '../compiler/print.js';
 import { normalizeInput, type DTypeName, type Tensor, type TensorLike, type TypedData } from './tensor.js';
 import { instantiateJs, type RunFn } from './jsBackend.js';
+import { anomalyRun, checkProgram, type CheckReport } from './anomaly.js';
+
+export type { AnomalySite, CheckReport } from './anomaly.js';
 
 export interface CompileOptions {
   loss?: string;
@@ -44,6 +47,12 @@ export interface CompiledLoss {
   forward(inputs: Record<string, TensorLike>): Tensor;
   valueAndGrad(inputs: Record<string, TensorLike>, opts?: GradOptions): ValueAndGrad;
   explain(inputs?: Record<string, TensorLike>): string;
+  /**
+   * Evaluates value and gradients with the reference interpreter and reports NaN/Inf without
+   * throwing: whether all is finite, the per-sample losses, the bad rows and where the first
+   * NaN/Inf appeared (see docs/nan-guide.md).
+   */
+  check(inputs: Record<string, TensorLike>): CheckReport;
 }
 
 interface ParamInfo {
@@ -71,6 +80,7 @@ export class Loss implements CompiledLoss {
   private readonly options: Record<string, OptionValue>;
   private readonly source: SourceText;
   private readonly stabilize: boolean;
+  private readonly detectAnomaly: boolean;
   private readonly cache = new Map<string, Instance>();
   private last?: Instance;
 
@@ -78,6 +88,7 @@ export class Loss implements CompiledLoss {
     if (typeof text !== 'string') throw new LossError(diag('LD2044', undefined, 'the source must be a string'));
     this.source = { text, name: opts.sourceName ?? '<formula>' };
     this.stabilize = opts.stabilize !== false;
+    this.detectAnomaly = opts.detectAnomaly === true;
     if (opts.backend !== undefined && opts.backend !== 'js') {
       throw new LossError(diag('LD2045', undefined, String(opts.backend)));
     }
@@ -150,7 +161,8 @@ export class Loss implements CompiledLoss {
       const outs: TypedData[] = [value.data];
       for (const w of wrt) {
         const t = prepared.find((p) => p.name === w)!.tensor;
-        const given = opts.out?.[w];
+        // Input names are user text: own properties only (`constructor` is not Object's).
+        const given = opts.out && Object.hasOwn(opts.out, w) ? opts.out[w] : undefined;
         let g: Tensor;
         if (given !== undefined) {
           const ok = (given instanceof Float32Array || given instanceof Float64Array) && given.length === t.data.length;
@@ -159,11 +171,20 @@ export class Loss implements CompiledLoss {
         } else {
           g = allocate(t.dtype, t.shape);
         }
-        grads[w] = g;
+        Object.defineProperty(grads, w, { value: g, enumerable: true, writable: true, configurable: true }); // `__proto__` too
         outs.push(g.data);
       }
       inst.run(args, outs);
       return { value, grads };
+    });
+  }
+
+  check(inputs: Record<string, TensorLike>): CheckReport {
+    return this.guard(() => {
+      const prepared = this.prepare(inputs);
+      const floats = prepared.filter((p) => p.tensor.dtype !== 'int32').map((p) => p.name);
+      const inst = this.instance(prepared, floats.length ? floats : undefined, false);
+      return checkProgram(inst.program, prepared.map((p) => p.tensor.data), inst.valueDtype, this.source);
     });
   }
 
@@ -268,7 +289,8 @@ export class Loss implements CompiledLoss {
         // An integer-valued result has no gradient; treat it as float so the shapes line up.
       }
       const program = runPipeline(lowered, { wrt, gradOutput, stabilize: this.stabilize });
-      const run = instantiateJs(program, this.source);
+      // Anomaly mode runs the guarded reference interpreter instead of the generated code.
+      const run = this.detectAnomaly ? anomalyRun(program, this.source) : instantiateJs(program, this.source);
       const floatTypes = prepared.filter((p) => p.tensor.dtype !== 'int32').map((p) => p.tensor.dtype);
       const valueDtype: DTypeName = floatTypes.length && floatTypes.every((d) => d === 'float32') ? 'float32' : 'float64';
       inst = { program, run, valueDtype };
