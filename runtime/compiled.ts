@@ -258,7 +258,7 @@ export class Loss implements CompiledLoss {
         throw new LossError(diag('LD3001', undefined, p.name));
       }
       const t = normalizeInput(p.name, v, p.dtype);
-      if (p.dtype === 'int' && t.dtype !== 'int32') throw new LossError(diag('LD3003', undefined, p.name, 'int32', t.dtype));
+      if (p.dtype === 'int' && t.dtype !== 'int32') throw new LossError(diag('LD3003', undefined, p.name, 'int32 (class indices: an Int32Array, or dtype "int32")', t.dtype));
       if (p.dtype === 'float' && t.dtype === 'int32') throw new LossError(diag('LD3003', undefined, p.name, 'float32 or float64', t.dtype));
       const declared = this.lossDef?.tensorParams.find((tp) => tp.name === p.name)?.dims;
       if (declared) {

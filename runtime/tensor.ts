@@ -36,7 +36,10 @@ const checkShape = (name: string, shape: unknown): number[] => {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new LossError(diag('LD3008', undefined, name, 'its shape must be an array of non-negative integers'));
   }
-  return shape as number[];
+  // A zero-size dim does not excuse a huge one: shapes become loop bounds and buffer sizes.
+  const big = shape.find((d: number) => d > MAX_ELEMENTS);
+  if (big !== undefined) throw new LossError(diag('LD3008', undefined, name, `dim size ${big} in shape [${shape.join(', ')}] is more than a typed array holds (${MAX_ELEMENTS})`));
+  return shape.map((d: number) => d + 0); // -0 → 0
 };
 
 /**
@@ -67,7 +70,11 @@ export function normalizeInput(name: string, v: unknown, expect?: 'float' | 'int
     for (let i = 0; i < arr.length; i++) {
       if (typeof arr[i] !== 'number') throw new LossError(diag('LD3008', undefined, name, `data[${i}] is not a number`));
     }
-    const target: DTypeName = dtype ?? (expect === 'int' && isIntegral(arr) ? 'int32' : 'float64');
+    if (dtype === undefined && expect === 'int') {
+      const bad = firstNonIntegral(arr);
+      if (bad >= 0) throw new LossError(diag('LD3003', undefined, name, 'int32 (class indices)', `a non-integer value ${arr[bad]} at element ${bad}`));
+    }
+    const target: DTypeName = dtype ?? (expect === 'int' ? 'int32' : 'float64');
     data = convert(name, arr, target);
   } else {
     throw new LossError(diag('LD3008', undefined, name, 'data must be a number array, Float32Array, Float64Array or Int32Array'));
@@ -78,9 +85,9 @@ export function normalizeInput(name: string, v: unknown, expect?: 'float' | 'int
   return { data, shape: [...shape], dtype: dtypeOf(data) };
 }
 
-function isIntegral(a: ArrayLike<number>): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isInteger(a[i])) return false;
-  return true;
+function firstNonIntegral(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isInteger(a[i])) return i;
+  return -1;
 }
 
 function convert(name: string, a: ArrayLike<number>, dtype: DTypeName): TypedData {
