@@ -18,6 +18,8 @@ export function evalCommand(argv: string[]): number {
       backend: { type: 'string', default: 'js' },
       params: { type: 'string', multiple: true, short: 'p' },
       'no-stabilize': { type: 'boolean', default: false },
+      // Anomaly mode: a NaN/Inf in the value or a gradient stops with the op, position and rows.
+      check: { type: 'boolean', default: false },
     },
   });
   const src = readSource(values.expr, positionals[0]);
@@ -26,6 +28,7 @@ export function evalCommand(argv: string[]): number {
     params: parseParams(values.params),
     backend: values.backend as 'js',
     stabilize: !values['no-stabilize'],
+    detectAnomaly: values.check,
     sourceName: src.name,
   });
   const inputs = readInputs(values.inputs);
