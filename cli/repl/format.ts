@@ -2,7 +2,8 @@
 // the whole tensor (integers as `1.`, fixed `0.3333`, or scientific when the magnitudes span
 // more than 1000x), right-aligned columns, rows wrapped at the line width, and tensors of more
 // than `threshold` elements summarized with `...` after `edgeitems` entries per dim.
-// The suffix always names the dtype, and the shape for rank >= 1.
+// The suffix always names the dtype, and the shape for rank >= 1 (torch names a non-default
+// dtype only); test/cli/repl.format.test.ts checks the body against torch's own output.
 
 import { dtypeOf, type Tensor } from '../../runtime/tensor.js';
 
@@ -19,14 +20,29 @@ type Formatter = { width: number; fmt(v: number): string };
 
 /** `tensor([[1.0000, 2.5000], …], shape=[2, 2], dtype=float64)` */
 export function formatTensor(t: Tensor, opts: PrintOptions = DEFAULT_PRINT): string {
-  const dtype = dtypeOf(t.data);
+  const suffixes = [...(t.shape.length ? [`shape=[${t.shape.join(', ')}]`] : []), `dtype=${dtypeOf(t.data)}`];
+  return renderTensor(t, opts, suffixes);
+}
+
+/** torch's `_str_intern`: `tensor(` + values + the suffixes (a suffix that would pass the line width goes on its own line). */
+export function renderTensor(t: Tensor, opts: PrintOptions, suffixes: string[]): string {
   const prefix = 'tensor(';
   const numel = t.shape.reduce((a, b) => a * b, 1);
   const summarize = numel > opts.threshold;
-  const f = formatter(visibleValues(t, summarize, opts.edgeitems), dtype === 'int32', opts.precision);
-  const body = numel === 0 && t.shape.length ? '[]' : render(t, 0, 0, prefix.length, summarize, f, opts);
-  const shape = t.shape.length ? `, shape=[${t.shape.join(', ')}]` : '';
-  return `${prefix}${body}${shape}, dtype=${dtype})`;
+  const f = formatter(visibleValues(t, summarize, opts.edgeitems), dtypeOf(t.data) === 'int32', opts.precision);
+  let out = prefix + (numel === 0 && t.shape.length ? '[]' : render(t, 0, 0, prefix.length, summarize, f, opts));
+  // torch/_tensor_str.py _add_suffixes, including its count of the last line's length.
+  let lastLine = out.length - out.lastIndexOf('\n') + 1;
+  for (const s of suffixes) {
+    if (lastLine + s.length + 2 > opts.linewidth) {
+      out += `,\n${' '.repeat(prefix.length)}${s}`;
+      lastLine = prefix.length + s.length;
+    } else {
+      out += `, ${s}`;
+      lastLine += s.length + 2;
+    }
+  }
+  return `${out})`;
 }
 
 /** The values that will be printed (PyTorch picks the format from these only). */
@@ -51,20 +67,20 @@ function edgeIndices(n: number, summarize: boolean, edge: number): number[] {
   return [...Array.from({ length: edge }, (_, i) => i), ...Array.from({ length: edge }, (_, i) => n - edge + i)];
 }
 
+/** torch's _Formatter: the format and width are chosen from the non-zero finite values. */
 function formatter(values: number[], isInt: boolean, precision: number): Formatter {
-  let fmt: (v: number) => string;
   if (isInt) {
-    fmt = (v) => String(v);
-  } else {
-    const finite = values.filter((v) => Number.isFinite(v) && v !== 0).map(Math.abs);
-    const max = finite.length ? Math.max(...finite) : 0;
-    const min = finite.length ? Math.min(...finite) : 0;
-    const intMode = finite.every((v) => Number.isInteger(v));
-    const sci = finite.length > 0 && (max / min > 1000 || max > 1e8 || (!intMode && min < 1e-4));
-    const fixed = sci ? (v: number) => exp(v, precision) : intMode ? (v: number) => `${v.toFixed(0)}.` : (v: number) => v.toFixed(precision);
-    fmt = (v) => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : fixed(v));
+    const width = values.reduce((w, v) => Math.max(w, String(v).length), 1);
+    return { width, fmt: (v) => String(v).padStart(width) };
   }
-  const width = values.reduce((w, v) => Math.max(w, fmt(v).length), 1);
+  const finite = values.filter((v) => Number.isFinite(v) && v !== 0).map(Math.abs);
+  const max = finite.length ? Math.max(...finite) : 0;
+  const min = finite.length ? Math.min(...finite) : 0;
+  const intMode = finite.every((v) => Number.isInteger(v));
+  const sci = finite.length > 0 && (max / min > 1000 || max > 1e8 || (!intMode && min < 1e-4));
+  const fixed = sci ? (v: number) => exp(v, precision) : intMode ? (v: number) => `${v.toFixed(0)}.` : (v: number) => v.toFixed(precision);
+  const width = values.reduce((w, v) => (Number.isFinite(v) && v !== 0 ? Math.max(w, fixed(v).length) : w), 1);
+  const fmt = (v: number) => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : fixed(v));
   return { width, fmt: (v) => fmt(v).padStart(width) };
 }
 

@@ -43,6 +43,8 @@ export class Assembled {
   }
 
   private formatOne(d: Diagnostic): string {
+    // Some messages quote a position themselves (anomaly reports: `log(z) at 1:1 produced NaN`).
+    d = { ...d, message: this.relocatePositions(d.message) };
     const piece = d.span ? this.pieceAt(d.span.start) : undefined;
     if (!d.span || !piece) return formatDiagnostic(d);
     const rel = spanAt(piece.text, d.span.start - piece.start, Math.min(d.span.end, piece.start + piece.text.length) - piece.start);
@@ -56,7 +58,7 @@ export class Assembled {
   }
 
   /**
-   * explain() names rewrite sites `at LINE:COLUMN` of the joined text; this rewrites them to
+   * explain() names rewrite sites ` at LINE:COLUMN` of the joined text; this rewrites them to
    * the piece they fall in (the formula itself keeps a bare `LINE:COLUMN`).
    */
   relocatePositions(text: string): string {
@@ -64,12 +66,12 @@ export class Assembled {
     const lineStarts = [0];
     for (let i = 0; i < this.text.length; i++) if (this.text[i] === '\n') lineStarts.push(i + 1);
     const last = this.placed[this.placed.length - 1]!;
-    return text.replace(/ at (\d+):(\d+):$/gm, (m, l: string, c: string) => {
+    return text.replace(/ at (\d+):(\d+)(?=[,:\s]|$)/gm, (m, l: string, c: string) => {
       const offset = (lineStarts[Number(l) - 1] ?? NaN) + Number(c) - 1;
       const piece = Number.isFinite(offset) ? this.pieceAt(offset) : undefined;
       if (!piece) return m;
       const pos = spanAt(piece.text, offset - piece.start, offset - piece.start);
-      return ` at ${piece === last ? '' : `${piece.name}:`}${pos.line}:${pos.column}:`;
+      return ` at ${piece === last ? '' : `${piece.name}:`}${pos.line}:${pos.column}`;
     });
   }
 }

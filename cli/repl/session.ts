@@ -178,7 +178,8 @@ export class Session {
 
   private unknownName(body: Expr, name: string) {
     const names = [...this.bindings.keys()];
-    const near = names.find((b) => editDistance(b, name) <= Math.max(1, Math.floor(name.length / 3)));
+    // A one-letter name is as close to every other one-letter name: list the bindings instead.
+    const near = name.length > 1 ? names.find((b) => editDistance(b, name) <= Math.max(1, Math.floor(name.length / 3))) : undefined;
     const hint = !names.length
       ? `: bind it first, as in ${name} = randn(3)`
       : near
