@@ -8,7 +8,7 @@ import type { DiagnosticCode } from '../grammar/diagnostics.js';
 import type { Graph, Node } from './ir.js';
 import { numel } from './ir.js';
 import { opInfo, type OpName } from './ops.js';
-import { numV, tensorV, type Value } from './values.js';
+import { boolV, numV, tensorV, type Value } from './values.js';
 
 export interface BuiltinCtx {
   g: Graph;
@@ -224,6 +224,43 @@ export const BUILTINS: Record<string, Builtin> = {
         return c.fail('reduction', 'LD2042', 'reduction', '"mean", "sum", "none" or "batchmean"');
     }
   }),
+  // Compile-time checks and index plumbing the standard library needs (stdlib/*.loss).
+  require: def('condition, message', 'a compile-time check: when `condition` (options, shapes, sizes) is false, compiling fails with `message` at this call; its value is true', (c) => {
+    if (!c.bool('condition')) c.fail(undefined, 'LD2060', c.str('message'));
+    return boolV(true);
+  }),
+  arange: def('end', 'the int tensor [0, 1, …, end - 1] (torch.arange)', (c) => {
+    const n = c.int('end');
+    if (n < 0) c.fail('end', 'LD2042', 'end', 'a non-negative integer');
+    return tensorV(c.g.iota([n], 0, c.span));
+  }),
+  gather: def('x, dim, index', "torch.gather: out[i][j] = x[i][index[i][j]] along `dim`; `index` is an int tensor of x's rank whose other dims match x's (or x's are 1)", (c) => {
+    const g = c.g;
+    const x = c.tensor('x');
+    const idx = c.tensor('index');
+    if (idx.dtype !== 'int') c.fail('index', 'LD2030', 'gather');
+    const r = x.shape.length;
+    if (idx.shape.length !== r || r === 0) c.fail('index', 'LD2013', `[${idx.shape.join(', ')}]`, `[${x.shape.join(', ')}]`, c.int('dim'));
+    const d = g.normDim(c.int('dim'), r, c.span);
+    // x with a new axis before `dim`, broadcast to index's shape there and in every other dim:
+    // xe[…, j, k, …] = x[…, k, …]; gathering xe along its old `dim` (now d + 1) at index[…, j, …].
+    const lifted = g.reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)], c.span);
+    const xe = g.expand(lifted, [...idx.shape.slice(0, d + 1), x.shape[d]!, ...idx.shape.slice(d + 1)], c.span);
+    return tensorV(g.gather(xe, idx, d + 1, c.span));
+  }),
+  masked_fill: def('x, mask, value', "x with `value` where `mask` is nonzero (torch.Tensor.masked_fill); x's dtype is kept, so an index tensor stays an index: masked_fill(target, target == ignore_index, 0)", (c) => {
+    const g = c.g;
+    const x = c.tensor('x');
+    const v = c.num('value');
+    const filled = g.map('where', [c.tensor('mask'), g.const(v, c.span), x], c.span);
+    if (x.dtype === 'float') return tensorV(filled);
+    if (!Number.isInteger(v)) c.fail('value', 'LD2042', 'value', 'an integer when x is an int tensor');
+    // Graph.map types a `where` from all three operands, so the (float) mask would make it float;
+    // the selected values are x's entries and an integer, so the result is an int tensor.
+    return tensorV(g.make('where', filled.args, {}, filled.shape, 'int', c.span));
+  }),
+  dtype: def('x', 'the dtype family of x, "float" or "int" (a compile-time string)', (c) => ({ kind: 'str', value: c.tensor('x').dtype })),
+  expand_as: def('x, other', "x broadcast to other's shape (NumPy rules; torch.Tensor.expand_as)", (c) => tensorV(c.g.expand(c.tensor('x'), c.tensor('other').shape, c.span))),
 };
 
 export function toNode(g: Graph, v: Value, span: Span): Node {

@@ -15,4 +15,12 @@ def cosine_similarity(x, y, dim = 1, eps = 1e-8) =
 
 # Mish (Misra 2019): x * tanh(softplus(x)).
 def mish(x) = x * tanh(softplus(x))
+
+# True when x and y have the same shape: a compile-time check, as in
+# require(same_shape(input, target), "…"). d counts down the dims still to compare.
+def same_shape(x, y, d = rank(x) - 1) =
+  if rank(x) != rank(y) then false
+  else if d < 0 then true
+  else if size(x, d) != size(y, d) then false
+  else same_shape(x, y, d - 1)
 `;

@@ -51,6 +51,8 @@ export const messages = {
   LD2045: "Unknown backend '{0}': expected 'js' or 'gpu.js'",
   LD2046: 'The formula is too large to compile: {0}',
   LD2047: "Argument '{0}' of '{1}': {2}",
+  // LD206x: checks the standard library's losses state (stdlib/*.loss, stdlib/index.ts)
+  LD2060: '{0}',
 
   // --- LD3xxx: inputs at call time (runtime/) ---
   LD3001: "Missing input '{0}'",
@@ -67,6 +69,9 @@ export const messages = {
   // LD302x: anomaly mode (runtime/anomaly.ts): where a NaN or infinity first appeared
   LD3020: '{0} at {1} produced {2}{3}{4}',
   LD3021: "Input '{0}' contains {1}{2}{3}",
+  // LD306x: value checks of the standard library's losses, made at each call (stdlib/index.ts)
+  LD3060: "Input '{0}' of {1}: {2} (element {3} is {4})",
+  LD3061: "{0} cannot be differentiated with respect to '{1}' (as in PyTorch): {2}",
 
   // --- LD4xxx: command line (cli/) ---
   LD4001: 'Expected {0}',
