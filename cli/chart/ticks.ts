@@ -30,9 +30,10 @@ export function niceAxis(lo: number, hi: number, count = 5, widen = true): Axis 
   const step = niceNumber(niceNumber(hi - lo, false) / Math.max(1, count - 1), true);
   const first = Math.floor(lo / step + 1e-9);
   const last = Math.ceil(hi / step - 1e-9);
-  const ticks: number[] = [];
-  for (let k = first; k <= last; k++) ticks.push(cleanZero(k * step));
   const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const ticks: number[] = [];
+  // Rounded to the step's digits: 3 * 0.2 is 0.6, not 0.6000000000000001.
+  for (let k = first; k <= last; k++) ticks.push(cleanZero(Number((k * step).toFixed(Math.min(decimals, 100)))));
   if (!widen) return { lo, hi, ticks: ticks.filter((v) => v >= lo - 1e-9 * step && v <= hi + 1e-9 * step), decimals };
   return { lo: ticks[0]!, hi: ticks[ticks.length - 1]!, ticks, decimals };
 }
