@@ -1,10 +1,11 @@
 // Playground wiring: reads the panels, runs the library, writes the outputs. Each completed run
-// (success or error) bumps <body data-runs>, each completed plot <body data-plots>, so
-// scripted browsers can wait for a result instead of sleeping.
+// (success or error) bumps <body data-runs>, each completed plot <body data-plots>, and
+// <body data-backends="ready"> marks the end of the backend probe, so scripted browsers can
+// wait for a result instead of sleeping.
 
 import { LossError } from '../../index.js';
 import { collectInputs, InputError } from './inputs.js';
-import { BACKENDS, compileFor, gpuUnavailableReason, runLoss, type BackendChoice } from './run.js';
+import { BACKENDS, compileFor, probeBackend, runLoss, type BackendChoice } from './run.js';
 import { renderExplain, tensorTable, underline } from './views.js';
 import { EXAMPLES, PLOT_EXAMPLE } from './examples.js';
 import { plotSvg } from './plot.js';
@@ -24,18 +25,22 @@ const plotTo = $<HTMLInputElement>('plot-to');
 const plotBox = $<HTMLDivElement>('plot');
 const plotError = $<HTMLPreElement>('plot-error');
 
-function setupBackends(): void {
-  const reason = gpuUnavailableReason();
+/** Probes the gpu.js backends and disables those that cannot run here, saying why. */
+async function probeBackends(): Promise<void> {
+  const note = $<HTMLParagraphElement>('backend-note');
+  const problems: string[] = [];
   for (const b of BACKENDS) {
-    const o = new Option(b.value === 'js' || !reason ? b.label : `${b.label} (unavailable)`, b.value);
-    o.disabled = b.value !== 'js' && reason !== undefined;
-    backend.append(o);
+    if (b.value === 'js') continue;
+    const why = await probeBackend(b.value);
+    if (!why) continue;
+    const option = backend.querySelector<HTMLOptionElement>(`option[value="${b.value}"]`)!;
+    option.disabled = true;
+    option.textContent = `${b.label} (unavailable)`;
+    problems.push(`${b.label}: ${why}`);
   }
-  if (reason) {
-    const note = $<HTMLParagraphElement>('backend-note');
-    note.hidden = false;
-    note.textContent = `gpu.js backends are unavailable in this build: ${reason}`;
-  }
+  note.hidden = problems.length === 0;
+  note.textContent = problems.length ? `Unavailable here — ${problems.join(' · ')}` : '';
+  document.body.dataset.backends = 'ready';
 }
 
 function setupExamples(): void {
@@ -103,7 +108,7 @@ async function plot(): Promise<void> {
   bump('plots');
 }
 
-setupBackends();
+for (const b of BACKENDS) backend.append(new Option(b.label, b.value));
 setupExamples();
 plotFormula.value = PLOT_EXAMPLE.formula;
 plotFrom.value = String(PLOT_EXAMPLE.from);
@@ -119,4 +124,4 @@ formula.addEventListener('keydown', (e) => {
 $('run').addEventListener('click', () => void run());
 $('plot-run').addEventListener('click', () => void plot());
 plotFormula.addEventListener('keydown', (e) => e.key === 'Enter' && void plot());
-void run().then(plot);
+void run().then(plot).then(probeBackends);

@@ -20,14 +20,14 @@ export function compileOptions(backend: BackendChoice): CompileOptions {
 }
 
 /**
- * Whether this build of the library has the gpu.js backend: compiling a trivial formula for it
- * either succeeds or raises LossError saying why (LD2045 while the backend does not exist).
- * Returns undefined when available, else the library's message.
+ * Whether a backend runs here: compiles `x * 2` for it and runs it once (gpu.js loads on first
+ * use, and whether WebGL2 or WebGPU work is only known then). Returns undefined when it ran
+ * and gave the right answer, else why not, in the library's words.
  */
-export function gpuUnavailableReason(): string | undefined {
+export async function probeBackend(backend: BackendChoice): Promise<string | undefined> {
   try {
-    compile('x', compileOptions('cpu'));
-    return undefined;
+    const v = await compile('x * 2', compileOptions(backend)).forward({ x: { data: [1.5], shape: [1] } });
+    return v.data[0] === 3 ? undefined : `a test run gave ${v.data[0]} for 2 × 1.5`;
   } catch (e) {
     return e instanceof LossError ? e.diagnostics.map((d) => d.message).join('; ') : String(e);
   }

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 /** Budgets in bytes of gzip-compressed, minified JavaScript (see docs/browser.md). */
 const BUDGET = {
   /** Entry chunk plus everything it imports statically: parser, compiler, runtime, stdlib. */
-  initial: 120 * 1024,
+  initial: 128 * 1024,
   /** Everything, lazily loaded chunks included. */
   total: 300 * 1024,
 };
@@ -87,6 +87,7 @@ describe('browser bundle of index.ts', () => {
     expect(r.nodeImports, 'the library must run in a browser: no Node built-ins outside cli/').toEqual([]);
     const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     const table = r.chunks.map((c) => `${c.file} ${kb(c.min)} min, ${kb(c.gzip)} gzip${c.initial ? '' : ' (lazy)'}`).join('\n');
+    console.info(`browser bundle of index.ts (budget: initial ${kb(BUDGET.initial)}, total ${kb(BUDGET.total)} gzip):\n${table}`);
     expect(r.initialGzip, `initial load ${kb(r.initialGzip)} gzip exceeds ${kb(BUDGET.initial)}:\n${table}`).toBeLessThanOrEqual(BUDGET.initial);
     expect(r.totalGzip, `all chunks ${kb(r.totalGzip)} gzip exceed ${kb(BUDGET.total)}:\n${table}`).toBeLessThanOrEqual(BUDGET.total);
     // A bundle this small would mean the stdlib or the parser went missing, not a success.
