@@ -14,7 +14,7 @@ import { gradients } from './autodiff.js';
 import { runPhases, type RewriteEvent } from './rewrite/engine.js';
 import { phases as rewritePhases } from './rewrite/phases.js';
 import { schedule, type Schedule } from './schedule.js';
-import { generateJs, type JsKernelSource } from './codegen/js.js';
+import { generateJs, type Dialect, type JsKernelSource } from './codegen/js.js';
 import { printProgram } from './print.js';
 import type { Lowered } from './lower.js';
 
@@ -24,6 +24,8 @@ export interface PipelineOptions {
   /** An upstream gradient input (for a non-scalar value). */
   gradOutput?: boolean;
   stabilize?: boolean;
+  /** 'float32' when every result is float32 (the code generator may use float32-accurate math). */
+  dialect?: Dialect;
 }
 
 export const GRAD_OUTPUT = '$gradOutput';
@@ -68,6 +70,6 @@ export function runPipeline(lowered: Lowered, opts: PipelineOptions): Program {
     snapshot('gradient, simplified', outputs.map((o) => [o.label, o.node]));
   }
   const sched = schedule(outputs.map((o) => o.node));
-  const js = generateJs(sched, inputs, outputs.map((o) => o.node));
+  const js = generateJs(sched, inputs, outputs.map((o) => o.node), { dialect: opts.dialect });
   return { graph: g, inputs, outputs, rewrites, phases, schedule: sched, js };
 }
