@@ -288,11 +288,12 @@ export class Loss implements CompiledLoss {
       if (lowered.root.dtype !== 'float' && wrt) {
         // An integer-valued result has no gradient; treat it as float so the shapes line up.
       }
-      const program = runPipeline(lowered, { wrt, gradOutput, stabilize: this.stabilize });
-      // Anomaly mode runs the guarded reference interpreter instead of the generated code.
-      const run = this.detectAnomaly ? anomalyRun(program, this.source) : instantiateJs(program, this.source);
       const floatTypes = prepared.filter((p) => p.tensor.dtype !== 'int32').map((p) => p.tensor.dtype);
       const valueDtype: DTypeName = floatTypes.length && floatTypes.every((d) => d === 'float32') ? 'float32' : 'float64';
+      // Float32 results let the code generator use float32-accurate exp/log (codegen/fastmath.ts).
+      const program = runPipeline(lowered, { wrt, gradOutput, stabilize: this.stabilize, dialect: valueDtype === 'float32' ? 'float32' : 'float64' });
+      // Anomaly mode runs the guarded reference interpreter instead of the generated code.
+      const run = this.detectAnomaly ? anomalyRun(program, this.source) : instantiateJs(program, this.source);
       inst = { program, run, valueDtype };
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(key, inst);
