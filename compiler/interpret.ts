@@ -23,7 +23,7 @@ export interface Algebra {
   /** An elementwise op, applied to its operands' elements (already broadcast). */
   map(n: Node): (...xs: number[]) => number;
   /** A reduction: folds one slice (its elements in row-major order). */
-  fold(n: Node): (xs: number[]) => number;
+  fold(n: Node): (xs: Float64Array) => number;
   /** One matmul result from a row of the left operand and a column of the right one. */
   dot(row: number[], col: number[]): number;
   /** gather/take: the element read, combined with the index element that chose it. */
@@ -33,7 +33,7 @@ export interface Algebra {
   scatter(acc: number, v: number, index: number): number;
 }
 
-const FOLDS: Record<string, (n: Node) => (xs: number[]) => number> = {
+const FOLDS: Record<string, (n: Node) => (xs: Float64Array) => number> = {
   sum: () => (xs) => {
     let a = 0;
     for (const v of xs) a += v;
@@ -257,27 +257,39 @@ export function evalNode(n: Node, args: readonly Float64Array[], alg: Algebra = 
     }
   }
   if (kind === 'reduce') {
-    // Each operand element goes to the slice of the output element it reduces into.
+    // Each operand element goes to the slice of the output element it reduces into: a
+    // counting sort by output offset keeps each slice contiguous and in row-major order.
     const x = n.args[0]!;
     const dims = n.attrs.dims!;
     const kept = x.shape.map((s, d) => (dims.includes(d) ? 1 : s));
     const ks = strides(kept);
     const offs = offsets(x.shape, x.shape.map((_, d) => (dims.includes(d) ? 0 : ks[d]!)));
-    const slices: number[][] = Array.from({ length: size }, () => []);
+    const start = new Int32Array(size + 1);
+    for (let i = 0; i < offs.length; i++) start[offs[i]! + 1]!++;
+    for (let j = 0; j < size; j++) start[j + 1]! += start[j]!;
+    const sorted = new Float64Array(offs.length);
+    const fill = start.slice(0, size);
     const a = args[0]!;
-    for (let i = 0; i < offs.length; i++) slices[offs[i]!]!.push(a[i]!);
+    for (let i = 0; i < offs.length; i++) sorted[fill[offs[i]!]!++] = a[i]!;
     const fold = alg.fold(n);
-    for (let j = 0; j < size; j++) out[j] = fold(slices[j]!);
+    for (let j = 0; j < size; j++) out[j] = fold(sorted.subarray(start[j]!, start[j + 1]!));
     return out;
   }
   if (kind === 'elementwise') {
     const f = alg.map(n);
-    const offs = n.args.map((a) => offsets(n.shape, broadcastSteps(a.shape, n.shape)));
-    const xs = new Array<number>(args.length);
-    for (let i = 0; i < size; i++) {
-      for (let k = 0; k < args.length; k++) xs[k] = args[k]![offs[k]![i]!]!;
-      out[i] = f(...xs);
-    }
+    // Operands already of the result's shape are read at i; others through broadcast offsets.
+    const read = n.args.map((a, k): ((i: number) => number) => {
+      const buf = args[k]!;
+      if (buf.length === size) return (i) => buf[i]!;
+      if (buf.length === 1) return () => buf[0]!;
+      const offs = offsets(n.shape, broadcastSteps(a.shape, n.shape));
+      return (i) => buf[offs[i]!]!;
+    });
+    const [r0, r1, r2] = read;
+    if (read.length === 1) for (let i = 0; i < size; i++) out[i] = f(r0!(i));
+    else if (read.length === 2) for (let i = 0; i < size; i++) out[i] = f(r0!(i), r1!(i));
+    else if (read.length === 3) for (let i = 0; i < size; i++) out[i] = f(r0!(i), r1!(i), r2!(i));
+    else for (let i = 0; i < size; i++) out[i] = f(...read.map((r) => r(i)));
     return out;
   }
   throw new Error(`internal: the interpreter has no kernel for ${n.op}`);

@@ -56,9 +56,9 @@ export interface CheckReport {
 const CLEAN = Infinity; // origin of a finite element: none
 
 /** The earliest origin among the operand elements each result element is computed from. */
-const earliest = (xs: number[], init = CLEAN): number => {
+const earliest = (xs: ArrayLike<number>, init = CLEAN): number => {
   let m = init;
-  for (const x of xs) if (x < m) m = x;
+  for (let i = 0; i < xs.length; i++) if (xs[i]! < m) m = xs[i]!;
   return m;
 };
 const ORIGINS: Algebra = {
