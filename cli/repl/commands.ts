@@ -177,6 +177,7 @@ function help(): string {
     '  y = [[1.0, 2.0], [3.0, 4.0]] literals: integers give int32, anything else float64',
     '  def f(a) = a * tanh(softplus(a))   kept for the session',
     '  mean(f(x))                   any formula, built-in or stdlib loss: mse_loss(a, b, reduction="sum")',
+    '  x * [1.0, 0.0, -1.0]         tensors can be written inside formulas too',
     'An open ( or [ or a trailing operator continues the input on the next line.',
     '',
     ...COMMANDS.map((c) => `  ${c.usage.padEnd(38)} ${c.help}`),

@@ -8,7 +8,8 @@
 //   def …  /  loss …                define for the rest of the session (silent)
 //   <expr>                          evaluate and print
 // Expressions are REPL constructors or literals (constructors.ts), or formulas compiled with
-// compile() over everything defined so far (segments.ts) and run on the bindings.
+// compile() over everything defined so far (segments.ts) and run on the bindings and on the
+// tensors written inside them (embed.ts).
 // Every mistake comes back as { ok: false } with the LossError report: never a stack trace.
 
 import type { Expr, SourceUnit } from '../../grammar/ast.js';
@@ -24,6 +25,7 @@ import type { Tensor } from '../../runtime/tensor.js';
 import { COMMANDS, commandNames } from './commands.js';
 import { construct, isConstruction, Rng } from './constructors.js';
 import { DEFAULT_PRINT, formatTensor, type PrintOptions } from './format.js';
+import { embedTensors } from './embed.js';
 import { Assembled, blankOutside, ReplError, type Piece } from './segments.js';
 
 export interface SessionOptions {
@@ -51,7 +53,7 @@ export interface LoadedFile {
 /** A parsed expression of an input, ready to run: made by the REPL, or compiled. */
 export type Prepared =
   | { kind: 'tensor'; tensor: Tensor }
-  | { kind: 'loss'; loss: CompiledLoss; body: Expr; assembled: Assembled; local: Assembled };
+  | { kind: 'loss'; loss: CompiledLoss; body: Expr; assembled: Assembled; local: Assembled; embedded: Map<string, Tensor> };
 
 export const KEYWORDS = ['def', 'loss', 'let', 'if', 'then', 'else', 'true', 'false'];
 const BINDING = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)/;
@@ -157,23 +159,23 @@ export class Session {
     const body = unit.body;
     // A bare binding prints as it is (an int32 tensor stays int32).
     if (body.kind === 'name' && this.bindings.has(body.name)) return { kind: 'tensor', tensor: this.bindings.get(body.name)! };
-    if (isConstruction(body, (n) => this.defs.has(n) || this.loadedNames().has(n))) {
-      return { kind: 'tensor', tensor: guard(local, () => construct(body, this.rng)) };
-    }
-    const assembled = new Assembled([...this.filePieces(), ...defPieces(this.defs), user]);
+    const shadowed = (n: string) => this.defs.has(n) || this.loadedNames().has(n);
+    if (isConstruction(body, shadowed)) return { kind: 'tensor', tensor: guard(local, () => construct(body, this.rng)) };
+    const embedded = guard(local, () => embedTensors(user.text, body, { rng: this.rng, shadowed, taken: (n) => this.bindings.has(n) }));
+    const assembled = new Assembled([...this.filePieces(), ...defPieces(this.defs), { ...user, text: embedded.text }]);
     const loss = guard(assembled, () => compile(assembled.text, { ...this.compileOptions, sourceName: '<formula>' }));
-    return { kind: 'loss', loss, body, assembled, local };
+    return { kind: 'loss', loss, body, assembled, local, embedded: embedded.tensors };
   }
 
   /** The bindings a compiled formula reads; any other free name (but `free`) is an error at its first use. */
   inputsFor(p: Extract<Prepared, { kind: 'loss' }>, free: string[] = []): Record<string, Tensor> {
     const missing = this.unbound(p, free);
     if (missing.length) throw p.local.reportDiagnostic(this.unknownName(p.body, missing[0]!));
-    return Object.fromEntries(p.loss.inputs.filter((n) => !free.includes(n)).map((n) => [n, this.bindings.get(n)!]));
+    return Object.fromEntries(p.loss.inputs.filter((n) => !free.includes(n)).map((n) => [n, p.embedded.get(n) ?? this.bindings.get(n)!]));
   }
 
   unbound(p: Extract<Prepared, { kind: 'loss' }>, free: string[] = []): string[] {
-    return p.loss.inputs.filter((n) => !this.bindings.has(n) && !free.includes(n));
+    return p.loss.inputs.filter((n) => !this.bindings.has(n) && !p.embedded.has(n) && !free.includes(n));
   }
 
   private unknownName(body: Expr, name: string) {

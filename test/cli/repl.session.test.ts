@@ -108,9 +108,27 @@ describe('formulas', () => {
     await ok(s, 'x = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]');
     expect(await ok(s, 'mse_loss(x, x + 1, reduction="sum")')).toBe('tensor(6., dtype=float64)');
     expect(await ok(s, 'l1_loss(x, 2 * x)')).toBe('tensor(3.5000, dtype=float64)');
-    expect(await ok(s, 'max(x, dim=1) - 2 * min(x, dim=1)')).toBe('tensor([1., 2.], shape=[2], dtype=float64)');
+    expect(await ok(s, 'max(x, dim=1) - 2 * min(x, dim=1)')).toBe('tensor([ 1., -2.], shape=[2], dtype=float64)');
     await ok(s, 'm = mean(x, dim=0)');
     expect(s.bindings.get('m')).toEqual({ data: Float64Array.of(2.5, 3.5, 4.5), shape: [3] });
+  });
+
+  it('tensors can be written inside formulas; lists stay lists where a built-in wants dims', async () => {
+    const s = new Session();
+    await ok(s, 'x = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]');
+    await ok(s, 'p = softmax(x, dim=1)');
+    await ok(s, 'q = softmax(zeros(2, 3), dim=1)');
+    expect(values(s, 'q').every((v) => Math.abs(v - 1 / 3) < 1e-15)).toBe(true);
+    // KL(p || q) from the stdlib and by hand.
+    const byHand = await ok(s, 'sum(p * (log(p) - log(q))) / 2');
+    expect(await ok(s, 'kl_div(log(q), p, reduction="batchmean")')).toBe(byHand);
+    expect(await ok(s, 'x * [1.0, 0.0, -1.0]')).toBe('tensor([[ 1.,  0., -3.],\n        [ 4.,  0., -6.]], shape=[2, 3], dtype=float64)');
+    expect(await ok(s, 'mse_loss(x, [1.0, 2.0, 3.0])')).toBe('tensor(4.5000, dtype=float64)');
+    expect(await ok(s, 'pick(x, [1, 1])')).toBe('tensor([2., 5.], shape=[2], dtype=float64)');
+    expect(await ok(s, 'sum(x, dim=[0, 1])')).toBe('tensor(21., dtype=float64)');
+    expect((await ok(s, 'reshape(x, [3, 2])')).endsWith('shape=[3, 2], dtype=float64)')).toBe(true);
+    // The caret covers the literal as typed, not the name it was given.
+    expect(await fails(s, 'x + [1.0, 2.0]')).toMatch(/LD2010.*\n1 \| x \+ \[1\.0, 2\.0\]\n {4}\^{14}$/);
   });
 
   it('an unknown name is reported with a caret, and the session goes on', async () => {
