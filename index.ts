@@ -15,3 +15,4 @@ export function compile(source: string, options?: CompileOptions): CompiledLoss 
 }
 
 export { stdlib, stdlibCatalogue, type StdlibEntry, type StdlibLoss, type StdlibOptions } from './stdlib/index.js';
+export { combine, MultiTaskLoss, type Task, type MultiTaskOptions, type MultiTaskInputs, type MultiTaskResult } from './runtime/multitask.js';

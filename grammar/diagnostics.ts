@@ -69,9 +69,10 @@ export const messages = {
   // LD302x: anomaly mode (runtime/anomaly.ts): where a NaN or infinity first appeared
   LD3020: '{0} at {1} produced {2}{3}{4}',
   LD3021: "Input '{0}' contains {1}{2}{3}",
-  // LD306x: value checks of the standard library's losses, made at each call (stdlib/index.ts)
+  // LD306x: the standard library at call time: value checks (stdlib/index.ts), multi-task losses (runtime/multitask.ts)
   LD3060: "Input '{0}' of {1}: {2} (element {3} is {4})",
   LD3061: "{0} cannot be differentiated with respect to '{1}' (as in PyTorch): {2}",
+  LD3062: 'Multi-task loss: {0}',
 
   // --- LD4xxx: command line (cli/) ---
   LD4001: 'Expected {0}',
