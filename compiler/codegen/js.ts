@@ -257,10 +257,13 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
           break;
         }
         const lv = levelOfAll(args);
-        const code =
-          n.op === 'pow' && n.args[1]!.op === 'const' && n.args[1]!.attrs.value === 2
-            ? `(${args[0]} * ${args[0]})`
-            : renderOp(n.op, args, { dialect, args: n.args, helper: helperIn(s) });
+        let code: string;
+        if (n.op === 'pow' && n.args[1]!.op === 'const' && n.args[1]!.attrs.value === 2) code = `(${args[0]} * ${args[0]})`;
+        else if (n.op === 'div' && dialect === 'float32' && levelOf(args[1]!) < s.level) {
+          // Division by a loop-invariant value: multiply by its reciprocal, taken once outside
+          // the loop (about an ulp of float64 apart, invisible in a float32 result).
+          code = `(${args[0]} * ${temp(s, `1 / ${args[1]}`, levelOf(args[1]!))})`;
+        } else code = renderOp(n.op, args, { dialect, args: n.args, helper: helperIn(s) });
         out = temp(s, code, lv, key);
         if (n.op === 'neg') negOf.set(out, negOf.get(args[0]!) ?? args[0]!);
         return out;
