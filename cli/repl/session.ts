@@ -137,6 +137,8 @@ export class Session {
     // Compiling the definitions with a trivial formula checks their names now, not at first use.
     const a = new Assembled([...this.filePieces(), ...defPieces(next), { name: '<repl>', text: '0' }]);
     guard(a, () => compile(a.text, { sourceName: '<formula>' }));
+    // A loss body is checked only when that loss is the one compiled.
+    for (const l of unit.losses) guard(a, () => compile(a.text, { loss: l.name, sourceName: '<formula>' }));
     this.defs = next;
   }
 
@@ -213,7 +215,8 @@ export class Session {
 /** What a command returns to end the session. */
 export const QUIT = Symbol('quit');
 
-const defPieces = (defs: Map<string, string>): Piece[] => [...defs].map(([name, text]) => ({ name: `def ${name}`, text }));
+/** Named as typed: `def f` or `loss l`, so a report inside one says which. */
+const defPieces = (defs: Map<string, string>): Piece[] => [...defs].map(([name, text]) => ({ name: `${text.startsWith('loss') ? 'loss' : 'def'} ${name}`, text }));
 
 export const spanOf = (text: string, start: number, end: number): Span => {
   const before = text.slice(0, start);

@@ -158,6 +158,9 @@ describe('formulas', () => {
     expect(await ok(s, 'sum(sq(x))')).toBe('tensor(-7., dtype=float64)');
     expect(await ok(s, 'def twice(a) = 2 * a  sum(twice(x))')).toBe('tensor(-2., dtype=float64)');
     expect(await fails(s, 'def x(a) = a')).toMatch(/'x' is already a tensor binding/);
+    expect(await ok(s, 'loss scaled(a, b; k = 1) = k * mean(abs(a - b))')).toBe('');
+    expect(await ok(s, 'scaled(x, 0 * x, k=2)')).toBe('tensor(3., dtype=float64)');
+    expect(await fails(s, 'loss worse(a; k = 1) = k * a + r')).toMatch(/^loss worse:1:32: error LD2001: Unknown name 'r'/);
   });
 
   it(':load makes a file\'s losses and defs callable; its errors name the file', async () => {
