@@ -1,11 +1,12 @@
 // Playground wiring: reads the panels, runs the library, writes the outputs. Each completed run
 // (success or error) bumps <body data-runs>, each completed plot <body data-plots>, and
-// <body data-backends="ready"> marks the end of the backend probe, so scripted browsers can
+// <body data-backends="ready"> marks the end of the backend checks, so scripted browsers can
 // wait for a result instead of sleeping.
 
 import { LossError } from '../../index.js';
 import { collectInputs, InputError } from './inputs.js';
-import { BACKENDS, compileFor, probeBackend, runLoss, type BackendChoice } from './run.js';
+import { BACKENDS, compileFor, runLoss, type BackendChoice } from './run.js';
+import { whyUnsupported } from './support.js';
 import { renderExplain, tensorTable, underline } from './views.js';
 import { EXAMPLES, PLOT_EXAMPLE } from './examples.js';
 import { plotSvg } from './plot.js';
@@ -25,13 +26,13 @@ const plotTo = $<HTMLInputElement>('plot-to');
 const plotBox = $<HTMLDivElement>('plot');
 const plotError = $<HTMLPreElement>('plot-error');
 
-/** Probes the gpu.js backends and disables those that cannot run here, saying why. */
+/** Checks the gpu.js backends and disables those that cannot run here, saying why. */
 async function probeBackends(): Promise<void> {
   const note = $<HTMLParagraphElement>('backend-note');
   const problems: string[] = [];
   for (const b of BACKENDS) {
     if (b.value === 'js') continue;
-    const why = await probeBackend(b.value);
+    const why = await whyUnsupported(b.value);
     if (!why) continue;
     const option = backend.querySelector<HTMLOptionElement>(`option[value="${b.value}"]`)!;
     option.disabled = true;

@@ -3,7 +3,7 @@
 // gpu.js backend may be Promises, so everything is awaited. Which backend ran is read from
 // explain()'s header, i.e. what the library reports, not what was asked for.
 
-import { compile, LossError, type CompileOptions, type CompiledLoss, type Tensor, type TensorLike } from '../../index.js';
+import { compile, type CompileOptions, type CompiledLoss, type Tensor, type TensorLike } from '../../index.js';
 
 /** The backend switch: plain JS loops, or gpu.js in one of its browser modes. */
 export const BACKENDS = [
@@ -17,20 +17,6 @@ export type BackendChoice = (typeof BACKENDS)[number]['value'];
 
 export function compileOptions(backend: BackendChoice): CompileOptions {
   return backend === 'js' ? { backend: 'js' } : { backend: 'gpu.js', gpuMode: backend };
-}
-
-/**
- * Whether a backend runs here: compiles `x * 2` for it and runs it once (gpu.js loads on first
- * use, and whether WebGL2 or WebGPU work is only known then). Returns undefined when it ran
- * and gave the right answer, else why not, in the library's words.
- */
-export async function probeBackend(backend: BackendChoice): Promise<string | undefined> {
-  try {
-    const v = await compile('x * 2', compileOptions(backend)).forward({ x: { data: [1.5], shape: [1] } });
-    return v.data[0] === 3 ? undefined : `a test run gave ${v.data[0]} for 2 × 1.5`;
-  } catch (e) {
-    return e instanceof LossError ? e.diagnostics.map((d) => d.message).join('; ') : String(e);
-  }
 }
 
 export interface RunResult {

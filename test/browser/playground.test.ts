@@ -32,6 +32,8 @@ const FLAGS = [
 ];
 const GPU_MODES = ['webgl2', 'webgpu'] as const;
 const TOL = { js: 1e-9, gpu: 2e-5 };
+/** Generous waits: WebGL shaders compile on SwiftShader, on two cores shared with other tests. */
+const WAIT_MS = 90000;
 
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`playground e2e tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
@@ -79,16 +81,19 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'playground/vite.config.ts', '--logLevel', 'warn'], { encoding: 'utf8' });
+    // A private output folder: test runs in parallel never serve each other's half-written build.
+    const outDir = mkdtempSync(join(tmpdir(), 'lossc-playground-'));
+    const args = ['node_modules/vite/bin/vite.js', 'build', '--config', 'playground/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'];
+    const built = spawnSync(process.execPath, args, { encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`vite build failed:\n${built.stdout}\n${built.stderr}`);
-    server = await serveFolder('playground/dist');
+    server = await serveFolder(outDir);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(server.url);
     // The page runs its first example and draws the mish plot on load.
-    await page.locator('body[data-runs="1"][data-plots="1"][data-backends="ready"]').waitFor({ timeout: 30000 });
-  }, 60000);
+    await page.locator('body[data-runs="1"][data-plots="1"][data-backends="ready"]').waitFor({ timeout: WAIT_MS });
+  }, 2 * WAIT_MS);
 
   afterAll(async () => {
     await browser?.close();
@@ -101,7 +106,7 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
     await page.getByTestId('formula').fill(formula);
     await page.getByTestId('inputs').fill(JSON.stringify(inputs));
     await page.getByTestId('run').click();
-    await page.locator(`body[data-runs="${before + 1}"]`).waitFor({ timeout: 20000 });
+    await page.locator(`body[data-runs="${before + 1}"]`).waitFor({ timeout: WAIT_MS });
   }
 
   /** Runs a case and compares value and every gradient entry (from the cells' titles) with Node. */
@@ -167,7 +172,7 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
       expect(await page.getByTestId('ran-on').textContent()).toContain(mode);
       if (nodeResult(CROSS_ENTROPY.formula, CROSS_ENTROPY.inputs)) await expectSameAsNode(CROSS_ENTROPY, mode, TOL.gpu);
     }
-  });
+  }, 2 * WAIT_MS);
 
   it('explains the stabilizing rewrite of log(softmax(x, dim=1)) by rule name', async () => {
     const x = asJson(randn([4, 3], r));
