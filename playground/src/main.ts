@@ -27,7 +27,7 @@ const plotBox = $<HTMLDivElement>('plot');
 const plotError = $<HTMLPreElement>('plot-error');
 
 /** Checks the gpu.js backends and disables those that cannot run here, saying why. */
-async function probeBackends(): Promise<void> {
+async function checkBackends(): Promise<void> {
   const note = $<HTMLParagraphElement>('backend-note');
   const problems: string[] = [];
   for (const b of BACKENDS) {
@@ -125,4 +125,4 @@ formula.addEventListener('keydown', (e) => {
 $('run').addEventListener('click', () => void run());
 $('plot-run').addEventListener('click', () => void plot());
 plotFormula.addEventListener('keydown', (e) => e.key === 'Enter' && void plot());
-void run().then(plot).then(probeBackends);
+void run().then(plot).then(checkBackends);
