@@ -92,7 +92,7 @@ export function needsMore(text: string): boolean {
       continue;
     }
     if (c === '(' || c === '[') depth++;
-    else if (c === ')' || c === ']') depth--;
+    else if ((c === ')' || c === ']') && --depth < 0) return false; // broken already: let the parser say where
     if (!/\s/.test(c)) last = c;
   }
   if (depth > 0) return true;

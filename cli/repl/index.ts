@@ -77,8 +77,10 @@ export async function replCommand(argv: string[]): Promise<number> {
   let buffer: string[] = [];
   if (interactive) {
     rl.on('SIGINT', () => {
+      // With nothing typed, Ctrl-C is probably an attempt to leave: say how.
+      const typed = buffer.length > 0 || rl.line.length > 0;
       rl.write(null, { ctrl: true, name: 'u' });
-      process.stdout.write(buffer.length ? '\n' : '\n(to leave, press Ctrl-D or type :quit)\n');
+      process.stdout.write(typed ? '\n' : '\n(to leave, press Ctrl-D or type :quit)\n');
       buffer = [];
       rl.setPrompt(PROMPT);
       rl.prompt();

@@ -154,6 +154,13 @@ describe.skipIf(!hasTmux && !process.env.CI)('in a terminal (tmux)', () => {
     await waitFor(/^\.{6}\s*$/m);
     tmux('send-keys', '-t', 'repl', '    dim=0)', 'Enter');
     await waitFor('tensor([4., 6.], shape=[2], dtype=float64)');
+    // Ctrl-C drops an unfinished input; the next one starts afresh.
+    tmux('send-keys', '-t', 'repl', 'sum(x,', 'Enter');
+    await waitFor(/^\.{6}\s*$/m);
+    tmux('send-keys', '-t', 'repl', 'C-c');
+    await waitFor(/^\.{6}\s*\nlossc>\s*$/m);
+    tmux('send-keys', '-t', 'repl', 'mean(x)', 'Enter');
+    await waitFor('tensor(2.5000, dtype=float64)');
     // Completion lists every candidate on a second Tab.
     tmux('send-keys', '-t', 'repl', 'log_', 'Tab');
     await new Promise((r) => setTimeout(r, 300));
@@ -170,7 +177,7 @@ describe.skipIf(!hasTmux && !process.env.CI)('in a terminal (tmux)', () => {
     start();
     await waitFor('lossc>');
     tmux('send-keys', '-t', 'repl', 'Up', 'Up');
-    await waitFor(/^lossc> {5}dim=0\)$/m); // the prompt, then the four spaces typed
+    await waitFor(/^lossc> mean\(x\)$/m); // :quit, then the input before it
     tmux('send-keys', '-t', 'repl', 'C-u', 'C-d');
     await waitForExit();
   });
