@@ -82,7 +82,7 @@ export const messages = {
   // LD41xx: the REPL and plots (cli/repl/, cli/plot.ts, cli/chart/)
   LD4101: "'{0}' expects {1}",
   LD4102: 'A tensor literal must be rectangular and hold numbers: {0}',
-  LD4103: "Cannot bind '{0}': it is {1}",
+  LD4103: "'{0}' is already {1}",
   LD4104: "Unknown command ':{0}'{1}",
   LD4105: 'Usage: {0}',
   LD4106: 'Cannot plot {0}: {1}',
