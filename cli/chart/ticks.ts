@@ -1,5 +1,6 @@
 // Axis ticks for the plots (terminal and SVG): "nice" steps of 1, 2 or 5 times a power of
-// ten (Heckbert, Graphics Gems 1990), a domain widened to whole steps, and tick labels
+// ten (Heckbert, Graphics Gems 1990, with the step taken from the data's range rather than a
+// rounded range, so the frame stays tight), a domain widened to whole steps, and tick labels
 // printed with just the digits the step needs (0.25 steps print 0.25, not 0.250000001).
 
 export interface Axis {
@@ -27,7 +28,7 @@ export function niceAxis(lo: number, hi: number, count = 5, widen = true): Axis 
     lo -= pad;
     hi += pad;
   }
-  const step = niceNumber(niceNumber(hi - lo, false) / Math.max(1, count - 1), true);
+  const step = niceNumber((hi - lo) / Math.max(1, count - 1));
   const first = Math.floor(lo / step + 1e-9);
   const last = Math.ceil(hi / step - 1e-9);
   const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
@@ -38,12 +39,11 @@ export function niceAxis(lo: number, hi: number, count = 5, widen = true): Axis 
   return { lo: ticks[0]!, hi: ticks[ticks.length - 1]!, ticks, decimals };
 }
 
-/** 1, 2, 5 or 10 times a power of ten near x: rounded (for a step) or the next up (for a range). */
-function niceNumber(x: number, round: boolean): number {
+/** 1, 2, 5 or 10 times a power of ten, nearest x. */
+function niceNumber(x: number): number {
   const exp = Math.floor(Math.log10(x));
   const f = x / 10 ** exp;
-  const nf = round ? (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) : f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
-  return nf * 10 ** exp;
+  return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * 10 ** exp;
 }
 
 const cleanZero = (v: number): number => (Math.abs(v) < 1e-12 ? 0 : v);
