@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { diag } from '../../grammar/diagnostics.js';
-import { LossError, type Diagnostic } from '../../grammar/source.js';
+import { LossError, spanAt, type Diagnostic } from '../../grammar/source.js';
 import { parseSource } from '../../grammar/index.js';
 import { compile } from '../../index.js';
 import { explainReport, explainSection } from '../explain.js';
@@ -14,7 +14,7 @@ import { Rng } from './constructors.js';
 import { formatTensor, labelled } from './format.js';
 import { renderTextPlot, textPlotSamples } from './plot-text.js';
 import { Assembled, ReplError } from './segments.js';
-import { guard, guardAsync, localError, QUIT, spanOf, type Prepared, type Session } from './session.js';
+import { guard, guardAsync, localError, QUIT, type Prepared, type Session } from './session.js';
 
 export interface Command {
   name: string;
@@ -24,7 +24,7 @@ export interface Command {
   run(s: Session, input: string, at: number): Promise<string | typeof QUIT> | string | typeof QUIT;
 }
 
-const usageError = (input: string, at: number, usage: string): ReplError => localError(input, diag('LD4105', spanOf(input, at, Math.max(at + 1, input.trimEnd().length)), usage));
+const usageError = (input: string, at: number, usage: string): ReplError => localError(input, diag('LD4105', spanAt(input, at, Math.max(at + 1, input.trimEnd().length)), usage));
 
 /** A formula to compile (not a tensor the REPL makes itself). */
 function formula(s: Session, input: string, at: number, end: number, usage: string): Extract<Prepared, { kind: 'loss' }> {
@@ -48,7 +48,7 @@ async function grad(s: Session, input: string, at: number): Promise<string> {
   const p = formula(s, input, at, end, usage);
   for (const n of names) {
     if (!p.loss.inputs.includes(n.name)) {
-      throw localError(input, diag('LD4107', spanOf(input, n.start, n.start + n.name.length), n.name, ` (the formula's inputs: ${p.loss.inputs.join(', ') || 'none'})`));
+      throw localError(input, diag('LD4107', spanAt(input, n.start, n.start + n.name.length), n.name, ` (the formula's inputs: ${p.loss.inputs.join(', ') || 'none'})`));
     }
   }
   const inputs = s.inputsFor(p);
@@ -84,7 +84,7 @@ async function plot(s: Session, input: string, at: number): Promise<string> {
     from = Number(range[1]);
     to = Number(range[2]);
     end = at + range.index;
-    if (!(from < to)) throw localError(input, diag('LD4105', spanOf(input, end + 1, text.trimEnd().length), `${usage}: the range needs from < to`));
+    if (!(from < to)) throw localError(input, diag('LD4105', spanAt(input, end + 1, text.trimEnd().length), `${usage}: the range needs from < to`));
   }
   const p = formula(s, text, at, end, usage);
   const others = s.inputsFor(p, [PLOT_VARIABLE]);

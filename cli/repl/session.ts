@@ -15,7 +15,7 @@
 import type { Expr, SourceUnit } from '../../grammar/ast.js';
 import { diag } from '../../grammar/diagnostics.js';
 import { parseSource } from '../../grammar/index.js';
-import { LossError, type Span } from '../../grammar/source.js';
+import { formatDiagnostic, LossError, spanAt } from '../../grammar/source.js';
 import { BUILTINS, CONSTANTS } from '../../compiler/builtins.js';
 import { libraryNames } from '../../compiler/library.js';
 import { preludeDefs } from '../../compiler/lower.js';
@@ -85,7 +85,7 @@ export class Session {
     } catch (e) {
       if (e instanceof ReplError || e instanceof LossError) return { output: e.message, ok: false };
       // A defect of lossc itself: say so plainly, keep the session alive.
-      return { output: `error LD9999: Internal error (please report): ${e instanceof Error ? e.message : String(e)}`, ok: false };
+      return { output: formatDiagnostic(diag('LD9999', undefined, e instanceof Error ? e.message : String(e))), ok: false };
     }
   }
 
@@ -96,7 +96,7 @@ export class Session {
       const m = /^(\s*):([A-Za-z?]*)\s*/.exec(input)!;
       const cmd = COMMANDS.find((c) => c.name === m[2] || c.aliases?.includes(m[2]!));
       if (!cmd) {
-        const span = spanOf(input, m[1]!.length, m[0].trimEnd().length);
+        const span = spanAt(input, m[1]!.length, m[0].trimEnd().length);
         throw localError(input, diag('LD4104', span, m[2], ` (commands: ${commandNames().join(' ')})`));
       }
       return await cmd.run(this, input, m[0].length);
@@ -113,7 +113,7 @@ export class Session {
   private async bind(name: string, input: string, rhsStart: number): Promise<void> {
     const what = this.functionKind(name);
     const at = input.indexOf(name);
-    if (what) throw localError(input, diag('LD4103', spanOf(input, at, at + name.length), name, `${what}: pick another name for the tensor`));
+    if (what) throw localError(input, diag('LD4103', spanAt(input, at, at + name.length), name, `${what}: pick another name for the tensor`));
     const tensor = await this.value(input, rhsStart, input.length);
     this.bindings.set(name, tensor);
   }
@@ -156,7 +156,7 @@ export class Session {
     const local = new Assembled([user]);
     const unit = guard(local, () => parseSource(user.text, '<repl>'));
     if (!unit.body || unit.defs.length || unit.losses.length) {
-      throw local.reportDiagnostic(diag('LD4105', spanOf(input, start, Math.max(start + 1, end)), usage ?? 'an expression here'));
+      throw local.reportDiagnostic(diag('LD4105', spanAt(input, start, Math.max(start + 1, end)), usage ?? 'an expression here'));
     }
     const body = unit.body;
     // A bare binding prints as it is (an int32 tensor stays int32).
@@ -217,12 +217,6 @@ export const QUIT = Symbol('quit');
 
 /** Named as typed: `def f` or `loss l`, so a report inside one says which. */
 const defPieces = (defs: Map<string, string>): Piece[] => [...defs].map(([name, text]) => ({ name: `${text.startsWith('loss') ? 'loss' : 'def'} ${name}`, text }));
-
-export const spanOf = (text: string, start: number, end: number): Span => {
-  const before = text.slice(0, start);
-  const line = before.split('\n').length;
-  return { start, end, line, column: start - (before.lastIndexOf('\n') + 1) + 1 };
-};
 
 /** A diagnostic about the input itself (offsets in the input). */
 export const localError = (input: string, d: ReturnType<typeof diag>): ReplError => new Assembled([{ name: '<repl>', text: input }]).reportDiagnostic(d);
