@@ -37,7 +37,10 @@ export async function whyUnsupported(backend: BackendChoice): Promise<string | u
   try {
     compile('x * 2', compileOptions(backend));
   } catch (e) {
-    return e instanceof LossError ? e.diagnostics.map((d) => d.message).join('; ') : String(e);
+    if (!(e instanceof LossError)) return String(e);
+    const message = e.diagnostics.map((d) => d.message).join('; ');
+    // LD2045: the library does not know the backend at all (a build without gpu.js support).
+    return e.code === 'LD2045' ? `this build of lossc has no gpu.js backend (${message})` : message;
   }
   return browserLacks(backend);
 }
