@@ -61,14 +61,28 @@ export function resolveInputs(unit: SourceUnit, body: Expr, bound: Iterable<stri
   };
 
   // Pre-order, left to right (so inputs come in order of first use), with an explicit work
-  // list rather than recursion: a 20,000-term sum is a 20,000-deep left spine.
+  // list rather than recursion: a 20,000-term sum is a 20,000-deep left spine. The names in
+  // scope are one counting map, bound and unbound by markers in the work list as `let`s are
+  // entered and left (a copy per binding would be quadratic in a 20,000-binding chain).
+  type Task = Expr | { bind: string; delta: 1 | -1 };
   const visit = (root: Expr, rootScope: Set<string>): void => {
-    const work: [Expr, Set<string>][] = [[root, rootScope]];
+    const scope = new Map<string, number>();
+    const bind = (name: string, delta: number) => {
+      const c = (scope.get(name) ?? 0) + delta;
+      if (c) scope.set(name, c);
+      else scope.delete(name);
+    };
+    for (const name of rootScope) bind(name, 1);
+    const work: Task[] = [root];
+    const next = (xs: readonly Task[]) => {
+      for (let i = xs.length - 1; i >= 0; i--) work.push(xs[i]!);
+    };
     while (work.length) {
-      const [e, scope] = work.pop()!;
-      const next = (...xs: Expr[]) => {
-        for (let i = xs.length - 1; i >= 0; i--) work.push([xs[i]!, scope]);
-      };
+      const e = work.pop()!;
+      if (!('kind' in e)) {
+        bind(e.bind, e.delta);
+        continue;
+      }
       switch (e.kind) {
         case 'num':
         case 'str':
@@ -85,35 +99,32 @@ export function resolveInputs(unit: SourceUnit, body: Expr, bound: Iterable<stri
           }
           break;
         case 'unary':
-          next(e.operand);
+          next([e.operand]);
           break;
         case 'binary':
-          next(e.left, e.right);
+          next([e.left, e.right]);
           break;
         case 'if':
-          next(e.cond, e.then, e.else);
+          next([e.cond, e.then, e.else]);
           break;
         case 'index':
-          next(e.target, e.index);
+          next([e.target, e.index]);
           break;
         case 'list':
-          next(...e.items);
+          next(e.items);
           break;
         case 'let': {
           // Each binding sees the names bound before it; the body sees them all.
-          const tasks: [Expr, Set<string>][] = [];
-          let s = scope;
-          for (const b of e.bindings) {
-            tasks.push([b.value, s]);
-            s = new Set(s).add(b.name);
-          }
-          tasks.push([e.body, s]);
-          for (let i = tasks.length - 1; i >= 0; i--) work.push(tasks[i]!);
+          const tasks: Task[] = [];
+          for (const b of e.bindings) tasks.push(b.value, { bind: b.name, delta: 1 });
+          tasks.push(e.body);
+          for (const b of e.bindings) tasks.push({ bind: b.name, delta: -1 });
+          next(tasks);
           break;
         }
         case 'call':
           checkCall(e.callee, e.args, e.calleeSpan);
-          next(...e.args.map((a) => a.value));
+          next(e.args.map((a) => a.value));
           break;
       }
     }

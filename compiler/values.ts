@@ -43,7 +43,9 @@ export class Env {
   private readonly vars = new Map<string, Value>();
   constructor(readonly parent?: Env) {}
   get(name: string): Value | undefined {
-    return this.vars.has(name) ? this.vars.get(name) : this.parent?.get(name);
+    // A loop, not recursion: a chain of 20,000 lets is a scope chain 20,000 deep.
+    for (let env: Env | undefined = this; env; env = env.parent) if (env.vars.has(name)) return env.vars.get(name);
+    return undefined;
   }
   set(name: string, v: Value): void {
     this.vars.set(name, v);
