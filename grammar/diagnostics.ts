@@ -53,6 +53,12 @@ export const messages = {
   LD2047: "Argument '{0}' of '{1}': {2}",
   // LD206x: checks the standard library's losses state (stdlib/*.loss, stdlib/index.ts)
   LD2060: '{0}',
+  // LD207x: the gpu.js back end (runtime/gpujsBackend.ts, compiler/codegen/gpujs.ts)
+  LD2070: "gpu.js mode '{0}' cannot run here: {1}",
+  LD2071: "Unknown gpu.js mode '{0}': expected one of {1}",
+  LD2072: "gpuMode '{0}' applies to backend 'gpu.js' only (the backend is '{1}')",
+  LD2073: 'gpu.js could not build kernel {0} ({1}) in mode {2}: {3}',
+  LD2074: 'A tensor of {0} elements is too large for the gpu.js backend: its kernels index in float32, exactly only below {1} elements',
 
   // --- LD3xxx: inputs at call time (runtime/) ---
   LD3001: "Missing input '{0}'",
@@ -73,6 +79,8 @@ export const messages = {
   LD3060: "Input '{0}' of {1}: {2} (element {3} is {4})",
   LD3061: "{0} cannot be differentiated with respect to '{1}' (as in PyTorch): {2}",
   LD3062: 'Multi-task loss: {0}',
+  // LD307x: the gpu.js back end at call time (runtime/gpujsBackend.ts)
+  LD3070: 'gpu.js kernel {0} failed in mode {1}: {2}',
 
   // --- LD4xxx: command line (cli/) ---
   LD4001: 'Expected {0}',
