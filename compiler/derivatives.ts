@@ -31,7 +31,8 @@ const ELEMENTWISE: Partial<Record<OpName, Template[]>> = {
   sigmoid: ['g * (y * sigmoid(-x))'],
   logsigmoid: ['g * sigmoid(-x)'],
   softplus: ['g * sigmoid(x)'],
-  log1mexp: ['-g / expm1(-x)'],
+  // exp(x) / expm1(x) = -e^x / (1 - e^x): no overflow of expm1(-x) below x = -709.
+  log1mexp: ['g * (exp(x) / expm1(x))'],
   tanh: ['g * (4 * (sigmoid(2 * x) * sigmoid(-2 * x)))'],
   relu: ['g * (x > 0)'],
   sin: ['g * cos(x)'],

@@ -30,13 +30,6 @@ const CANONICAL_RULES: RuleSpec[] = [
     domain: 'all x: min(x, 0) - log1p(exp(-|x|)) either way, bit for bit',
     example: '-softplus(-x)',
   },
-  {
-    name: 'neg-logsigmoid',
-    lhs: '-logsigmoid(x)',
-    rhs: 'softplus(-x)',
-    domain: 'all x, bit for bit',
-    example: '-logsigmoid(x)',
-  },
 ];
 
 export const canonicalTable = ruleTable('canonical', 'routine', 'one spelling per form (exact)', CANONICAL_RULES);

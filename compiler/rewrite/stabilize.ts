@@ -17,6 +17,7 @@ import type { Bindings } from './pattern.js';
 
 const constOf = (b: Bindings, name: string): number => b.nodes.get(name)!.attrs.value!;
 
+
 const SOFTMAX_RULES: RuleSpec[] = [
   {
     name: 'local_logsoftmax',
