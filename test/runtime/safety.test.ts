@@ -73,6 +73,7 @@ describe('hostile names are ordinary names', () => {
         expect(loss.name).toBe(n);
         return (loss.forward(own(n, { data: [1, 2], shape: [2] })) as Tensor).data[0];
       });
+      const asOption = run(() => (compile(`loss l(x; ${n} = 1) = sum(x) * ${n}`, { params: own(n, 3) as never }).forward({ x }) as Tensor).data[0]);
       if (Object.hasOwn(BUILTINS, n)) {
         expect((asInput as LossError).code).toBe('LD2009');
       } else {
@@ -81,6 +82,7 @@ describe('hostile names are ordinary names', () => {
         expect(asLet).toBe(12);
         expect(asDef).toBe(12);
         expect(asLoss).toBe(9);
+        expect(asOption).toBe(18);
       }
       untouched();
     });
@@ -98,6 +100,7 @@ describe('hostile names are ordinary names', () => {
       expect(e, src).toBeInstanceOf(LossError);
       expect((e as LossError).span?.column, src).toBe(col);
     }
+    expect(() => compile('sum(x)').forward({ x, 'x\u2028': x })).toThrow(/LD3002/);
     untouched();
   });
 
