@@ -16,6 +16,7 @@ import { printNode } from '../compiler/print.js';
 import { normalizeInput, type DTypeName, type Tensor, type TensorLike, type TypedData } from './tensor.js';
 import { instantiateJs, type RunFn } from './jsBackend.js';
 import { anomalyRun, checkProgram, type CheckReport } from './anomaly.js';
+import { backendFor, resultOf, type GpujsBackend } from './gpujsBackend.js';
 
 export type { AnomalySite, CheckReport } from './anomaly.js';
 
@@ -81,6 +82,8 @@ export class Loss implements CompiledLoss {
   private readonly source: SourceText;
   private readonly stabilize: boolean;
   private readonly detectAnomaly: boolean;
+  /** The gpu.js back end, when chosen (undefined: plain JS). */
+  private readonly gpu?: GpujsBackend;
   private readonly cache = new Map<string, Instance>();
   private last?: Instance;
 
@@ -89,9 +92,7 @@ export class Loss implements CompiledLoss {
     this.source = { text, name: opts.sourceName ?? '<formula>' };
     this.stabilize = opts.stabilize !== false;
     this.detectAnomaly = opts.detectAnomaly === true;
-    if (opts.backend !== undefined && opts.backend !== 'js') {
-      throw new LossError(diag('LD2045', undefined, String(opts.backend)));
-    }
+    this.gpu = backendFor(opts.backend, opts.gpuMode);
     try {
       this.unit = parseSource(text, this.source.name);
       this.options = { ...(opts.params ?? {}) };
@@ -132,8 +133,8 @@ export class Loss implements CompiledLoss {
       const prepared = this.prepare(inputs);
       const inst = this.instance(prepared, undefined, false);
       const value = allocate(inst.valueDtype, inst.program.outputs[0]!.node.shape);
-      inst.run(prepared.map((p) => p.tensor.data), [value.data]);
-      return value;
+      // The gpu.js back end may finish later (a Promise where gpu.js loads asynchronously).
+      return resultOf(inst.run(prepared.map((p) => p.tensor.data), [value.data]), value);
     });
   }
 
@@ -174,8 +175,7 @@ export class Loss implements CompiledLoss {
         Object.defineProperty(grads, w, { value: g, enumerable: true, writable: true, configurable: true }); // `__proto__` too
         outs.push(g.data);
       }
-      inst.run(args, outs);
-      return { value, grads };
+      return resultOf(inst.run(args, outs), { value, grads });
     });
   }
 
@@ -198,7 +198,7 @@ export class Loss implements CompiledLoss {
       }
       if (!inst) inst = this.exampleInstance();
       if (!inst) return `${this.header()}\n(could not guess input shapes: pass example inputs to explain)`;
-      return `${this.header()}\n${describeProgram(inst.program, this.source)}`;
+      return `${this.header()}\n${describeProgram(inst.program, this.source)}${this.gpu ? `\n\n${this.gpu.describe(inst.program)}` : ''}`;
     });
   }
 
@@ -231,7 +231,7 @@ export class Loss implements CompiledLoss {
   private header(): string {
     const lines = [`loss ${this.name}(${this.inputs.join(', ')})`];
     if (Object.keys(this.options).length) lines.push(`params: ${Object.entries(this.options).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`);
-    lines.push(`stabilize: ${this.stabilize}`, 'backend: js');
+    lines.push(`stabilize: ${this.stabilize}`, `backend: ${this.gpu?.label ?? 'js'}`);
     return lines.join('\n');
   }
 
@@ -293,7 +293,7 @@ export class Loss implements CompiledLoss {
       // Float32 results let the code generator use float32-accurate exp/log (codegen/fastmath.ts).
       const program = runPipeline(lowered, { wrt, gradOutput, stabilize: this.stabilize, dialect: valueDtype === 'float32' ? 'float32' : 'float64' });
       // Anomaly mode runs the guarded reference interpreter instead of the generated code.
-      const run = this.detectAnomaly ? anomalyRun(program, this.source) : instantiateJs(program, this.source);
+      const run = this.detectAnomaly ? anomalyRun(program, this.source) : this.gpu ? this.gpu.instantiate(program, this.source) : instantiateJs(program, this.source);
       inst = { program, run, valueDtype };
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(key, inst);

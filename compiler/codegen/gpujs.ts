@@ -1,0 +1,617 @@
+// Renders a fused schedule (schedule.ts, its `groups`) as gpu.js kernels: the second renderer
+// of the one schedule the JS back end renders as loops (codegen/js.ts).
+//
+// Each group becomes one kernel with a flat 1-D output made of segments, one per kernel of the
+// group: a map's elements, or a reduction's per-(row, block) partials. A thread finds its
+// segment by its index, then computes one element: the inlined elementwise chain of a map, or
+// a loop over at most BLOCK reduced elements (one thread per row, per block when a row is
+// longer). Rows that fit one block are final on the device and stay there for later kernels;
+// block partials, and every reduction to a single value, are finished on the host in float64
+// (a FinishStep). Scatters (index_add) compute their values on the device and add them up on
+// the host in index order. A group of scalar maps whose operands are all on the host (the
+// `mean` after a full sum) runs on the host from the same kernel text, in float64.
+//
+// Shapes are baked into the text as literals; indices are float expressions that hold
+// integers (exact below 2^24 elements, checked by the runtime). Reads of integer indices are
+// clamped into range so no kernel ever reads outside a buffer; the range itself is checked on
+// the host beforehand, by small host kernels that compute every index tensor (CheckStep), so
+// a bad class index raises the same error as on the JS back end. The output is a plan of
+// steps the runtime (runtime/gpujsBackend.ts) executes; nothing here touches gpu.js.
+
+import type { Node, Shape } from '../ir.js';
+import { numel, sameShape } from '../ir.js';
+import { opInfo } from '../ops.js';
+import type { Group, Kernel, Schedule } from '../schedule.js';
+import { KERNEL_OPS, helpersUsed, kernelNum, type ElementwiseOp } from './gpujsMath.js';
+
+/** Reduced elements one thread folds; longer rows are split into blocks finished on the host. */
+export const BLOCK = 1024;
+
+export type BufferRef = { kind: 'input' | 'kernel' | 'host'; index: number };
+
+/** Where a node's row-major data starts inside a buffer. */
+export interface Location {
+  buffer: BufferRef;
+  offset: number;
+  size: number;
+}
+
+export interface KernelStep {
+  kind: 'kernel';
+  /** The kernel's function name (unique in the plan): `k3_logsumexp`. */
+  name: string;
+  /** Kernel-language text, starting with `function`. */
+  source: string;
+  params: BufferRef[];
+  /** Length of the 1-D output. */
+  size: number;
+  where: 'device' | 'host';
+  /** Helper functions (gpujsMath.ts) the text calls. */
+  helpers: string[];
+  /** A later device kernel reads the output: keep it on the device (gpu.js pipeline). */
+  pipeline: boolean;
+  /** The host reads the output (finishing, results, host kernels). */
+  readback: boolean;
+  /** Nodes computed, with their segments, for explain() and error messages. */
+  segments: { node: Node; offset: number; size: number; what: string }[];
+}
+
+export type ReduceOp = 'sum' | 'prod' | 'amax' | 'amin' | 'norm' | 'logsumexp';
+
+/** Combines `blocks` partials per row (rows × blocks, row-major) into a float64 host buffer. */
+export interface FinishStep {
+  kind: 'finish';
+  node: Node;
+  op: ReduceOp;
+  /** The norm's p. */
+  p?: number;
+  from: Location;
+  rows: number;
+  /** 0 for a reduction over no elements: the result is the identity. */
+  blocks: number;
+  into: number;
+}
+
+/** Adds `values` (index rows × rowSize) into rows `index[i]` of a zeroed host buffer. */
+export interface ScatterStep {
+  kind: 'scatter';
+  node: Node;
+  values: Location;
+  index: Location;
+  rowSize: number;
+  into: number;
+}
+
+/** Checks that every value of an index tensor lies in [0, limit). */
+export interface CheckStep {
+  kind: 'check';
+  site: Node;
+  limit: number;
+  values: Location;
+  shape: Shape;
+  /** Trailing dims the site's own index has beyond the index tensor's (reported as 0). */
+  trailing: number;
+}
+
+export type Step = KernelStep | FinishStep | ScatterStep | CheckStep;
+
+export type ResultRef = { kind: 'stored'; at: Location } | { kind: 'const'; value: number; size: number };
+
+export interface GpuPlan {
+  inputs: Node[];
+  /** Every step, in execution order. */
+  steps: Step[];
+  /** The kernel steps, by BufferRef index. */
+  kernels: KernelStep[];
+  /** Sizes of the float64 host buffers, by BufferRef index. */
+  hostSizes: number[];
+  results: ResultRef[];
+}
+
+// ---- index expressions ---------------------------------------------------------------------
+
+const strides = (shape: Shape): number[] => {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+};
+
+interface Scope {
+  lines: string[];
+  cache: Map<string, string>;
+  indent: string;
+}
+
+let ixIds = 0;
+
+/**
+ * A multi-index into a tensor of `shape`: its per-dim index expressions (computed on first
+ * use, emitted into the scope that created the index) and, when known, its flat offset.
+ */
+class Ix {
+  readonly id = ixIds++;
+  private cached?: string[];
+  /** Derived indices (broadcast, permuted …), memoized so common subexpressions stay common. */
+  readonly derived = new Map<string, Ix>();
+  constructor(
+    readonly shape: Shape,
+    private readonly make: () => string[],
+    readonly flat?: string,
+  ) {}
+  get vars(): string[] {
+    return (this.cached ??= this.make());
+  }
+}
+
+const fixedIx = (shape: Shape, vars: string[], flat?: string) => new Ix(shape, () => vars, flat);
+
+class Writer {
+  private tmp = 0;
+  readonly params: BufferRef[] = [];
+  constructor(private readonly locations: Map<Node, Location>) {}
+
+  temp(s: Scope, expr: string): string {
+    const name = `t${this.tmp++}`;
+    s.lines.push(`${s.indent}const ${name} = ${expr};`);
+    return name;
+  }
+
+  fresh(prefix: string): string {
+    return `${prefix}${this.tmp++}`;
+  }
+
+  param(ref: BufferRef): string {
+    let i = this.params.findIndex((p) => p.kind === ref.kind && p.index === ref.index);
+    if (i < 0) i = this.params.push(ref) - 1;
+    return `${ref.kind === 'input' ? 'in' : ref.kind === 'kernel' ? 'kb' : 'hb'}${ref.index}`;
+  }
+
+  /** Per-dim indices of flat offset `flat` in `shape`, emitted into s. */
+  unflatten(flat: string, shape: Shape, s: Scope): string[] {
+    const st = strides(shape);
+    const vars = shape.map(() => '0');
+    let rem = flat;
+    const last = shape.reduce((l, d, i) => (d > 1 ? i : l), -1);
+    shape.forEach((d, i) => {
+      if (d === 1) return;
+      if (i === last) {
+        vars[i] = rem;
+        return;
+      }
+      // +0.5 keeps the quotient off integer boundaries whatever the division rounds to.
+      const q = this.temp(s, `Math.floor((${rem} + 0.5) / ${st[i]})`);
+      vars[i] = q;
+      rem = this.temp(s, `${rem} - ${q} * ${st[i]}`);
+    });
+    return vars;
+  }
+
+  /** An index over `shape` whose flat offset is `flat`; per-dim indices on demand. */
+  flatIx(shape: Shape, flat: string, s: Scope): Ix {
+    return new Ix(shape, () => this.unflatten(flat, shape, s), flat);
+  }
+
+  private offset(shape: Shape, ix: Ix): string {
+    if (numel(shape) === 1) return '0';
+    if (ix.flat !== undefined && sameShape(ix.shape, shape)) return ix.flat;
+    const st = strides(shape);
+    const terms: string[] = [];
+    ix.vars.forEach((v, d) => {
+      if (shape[d] === 1 || v === '0') return;
+      terms.push(st[d] === 1 ? v : `${v} * ${st[d]}`);
+    });
+    return terms.length ? terms.join(' + ') : '0';
+  }
+
+  read(n: Node, ix: Ix): string {
+    const loc = this.locations.get(n)!;
+    const off = this.offset(n.shape, ix);
+    const at = loc.offset === 0 ? off : off === '0' ? String(loc.offset) : `${loc.offset} + ${off}`;
+    return `${this.param(loc.buffer)}[${at}]`;
+  }
+
+  private derive(ix: Ix, key: string, make: () => Ix): Ix {
+    let d = ix.derived.get(key);
+    if (!d) ix.derived.set(key, (d = make()));
+    return d;
+  }
+
+  /** Operand index under NumPy broadcasting. */
+  broadcast(ix: Ix, argShape: Shape): Ix {
+    if (sameShape(ix.shape, argShape)) return ix;
+    return this.derive(ix, `b${argShape.join(',')}`, () => {
+      const lead = ix.shape.length - argShape.length;
+      return new Ix(argShape, () => argShape.map((d, j) => (d === 1 ? '0' : ix.vars[j + lead]!)), numel(argShape) === 1 ? '0' : undefined);
+    });
+  }
+
+  /** Expression for n at ix, emitting temporaries into s. */
+  ex(n: Node, ix: Ix, s: Scope, self?: Node): string {
+    if (n.op === 'const') return kernelNum(n.attrs.value!);
+    if (n !== self && this.locations.has(n)) return this.read(n, ix);
+    const key = `${n.id}@${ix.id}`;
+    const hit = s.cache.get(key);
+    if (hit !== undefined) return hit;
+    const out = this.compute(n, ix, s);
+    s.cache.set(key, out);
+    return out;
+  }
+
+  private compute(n: Node, ix: Ix, s: Scope): string {
+    const arg = n.args[0]!;
+    switch (n.op) {
+      case 'iota':
+        return ix.vars[n.attrs.axis!]!;
+      case 'expand':
+        return this.ex(arg, this.broadcast(ix, arg.shape), s);
+      case 'permute': {
+        const perm = n.attrs.perm!;
+        const sub = this.derive(ix, `p${perm.join(',')}`, () =>
+          new Ix(arg.shape, () => {
+            const xi = new Array<string>(perm.length);
+            perm.forEach((p, i) => (xi[p] = ix.vars[i]!));
+            return xi;
+          }),
+        );
+        return this.ex(arg, sub, s);
+      }
+      case 'reshape':
+        return this.ex(arg, this.derive(ix, `r${arg.shape.join(',')}`, () => this.reshapeIx(ix, arg.shape, s)), s);
+      case 'gather': {
+        const [x, index] = n.args as [Node, Node];
+        const axis = n.attrs.axis!;
+        const g = this.clampIndex(this.ex(index, ix, s), x.shape[axis]!, s);
+        const v = ix.vars;
+        return this.ex(x, fixedIx(x.shape, [...v.slice(0, axis), g, ...v.slice(axis)]), s);
+      }
+      case 'take': {
+        const [x, index] = n.args as [Node, Node];
+        const q = index.shape.length;
+        const v = ix.vars;
+        const row = this.clampIndex(this.ex(index, fixedIx(index.shape, v.slice(0, q)), s), x.shape[0]!, s);
+        return this.ex(x, fixedIx(x.shape, [row, ...v.slice(q)]), s);
+      }
+      default: {
+        const info = opInfo(n.op);
+        if (info.kind !== 'elementwise') throw new Error(`internal: ${n.op} cannot be inlined into a gpu.js kernel`);
+        const args = n.args.map((a) => this.ex(a, this.broadcast(ix, a.shape), s));
+        if (n.op === 'cast' || n.op === 'detach') return args[0]!;
+        const pow2 = n.op === 'pow' && n.args[1]!.op === 'const' && n.args[1]!.attrs.value === 2;
+        return this.temp(s, pow2 ? `${args[0]} * ${args[0]}` : KERNEL_OPS[n.op as ElementwiseOp](...args));
+      }
+    }
+  }
+
+  /** Reads stay inside the buffer whatever the data; the host checks the range beforehand. */
+  private clampIndex(expr: string, limit: number, s: Scope): string {
+    return this.temp(s, `Math.min(Math.max(${expr}, 0), ${limit - 1})`);
+  }
+
+  private reshapeIx(ix: Ix, inShape: Shape, s: Scope): Ix {
+    const outShape = ix.shape;
+    const a = outShape.filter((d) => d !== 1);
+    const b = inShape.filter((d) => d !== 1);
+    // Row-major order is what a reshape keeps: the flat offset carries over as it is.
+    if (a.length === b.length && a.every((d, i) => d === b[i])) {
+      return new Ix(inShape, () => {
+        const kept = ix.vars.filter((_, i) => outShape[i] !== 1);
+        let k = 0;
+        return inShape.map((d) => (d === 1 ? '0' : kept[k++]!));
+      }, ix.flat);
+    }
+    const flat = ix.flat ?? this.temp(s, this.offset(outShape, ix));
+    return this.flatIx(inShape, flat, s);
+  }
+}
+
+// ---- plan -----------------------------------------------------------------------------------
+
+const REDUCE_INIT: Record<ReduceOp, string> = { sum: '0', norm: '0', prod: '1', amax: '(-Infinity)', amin: 'Infinity', logsumexp: '(-Infinity)' };
+
+/** Blocks per row and elements per block for a reduction over R elements. */
+export function blocking(R: number): { blocks: number; length: number } {
+  if (R === 0) return { blocks: 0, length: 0 };
+  if (R <= BLOCK) return { blocks: 1, length: R };
+  return { blocks: Math.ceil(R / BLOCK), length: BLOCK };
+}
+
+const describeNode = (n: Node) => `${n.op}#${n.id} [${n.shape.join(', ')}]`;
+
+export function planGpu(sched: Schedule, inputs: Node[], outputs: Node[]): GpuPlan {
+  const locations = new Map<Node, Location>();
+  const steps: Step[] = [];
+  const kernels: KernelStep[] = [];
+  const hostSizes: number[] = [];
+  const hostBuffer = (size: number): BufferRef => ({ kind: 'host', index: hostSizes.push(size) - 1 });
+  inputs.forEach((n, i) => locations.set(n, { buffer: { kind: 'input', index: i }, offset: 0, size: numel(n.shape) }));
+
+  const addKernel = (k: Omit<KernelStep, 'kind' | 'name' | 'pipeline' | 'readback' | 'helpers'>, label: string): BufferRef => {
+    const index = kernels.length;
+    const name = `k${index}_${label}`;
+    const step: KernelStep = { kind: 'kernel', name, ...k, source: k.source.replace('function KERNEL(', `function ${name}(`), helpers: [], pipeline: false, readback: false };
+    step.helpers = helpersUsed(step.source).map((h) => h.name);
+    kernels.push(step);
+    steps.push(step);
+    return { kind: 'kernel', index };
+  };
+
+  // Index checks: before the first kernel that reads at an index, a host kernel computes the
+  // index tensor (from the inputs and what earlier kernels stored) and a check step its range.
+  const indexValues = new Map<Node, Location>();
+  const checked = new Set<Node>();
+  const checkSites = (group: Group): void => {
+    for (const n of sitesIn(group, locations)) {
+      if (checked.has(n)) continue;
+      checked.add(n);
+      const index = n.args[1]!;
+      const size = numel(index.shape);
+      if (size === 0) continue;
+      let values = indexValues.get(index);
+      if (!values) {
+        const w = new Writer(locations);
+        const text = renderKernel(w, [{ size, body: (u, s) => w.ex(index, w.flatIx(index.shape, u, s), s) }]);
+        const ref = addKernel({ source: text, params: w.params, size, where: 'host', segments: [{ node: index, offset: 0, size, what: `index values of ${describeNode(n)}` }] }, 'index');
+        values = { buffer: ref, offset: 0, size };
+        indexValues.set(index, values);
+      }
+      const limit = n.op === 'index_add' ? n.shape[0]! : n.op === 'take' ? n.args[0]!.shape[0]! : n.args[0]!.shape[n.attrs.axis!]!;
+      const siteRank = n.op === 'index_add' ? n.args[0]!.shape.length : n.shape.length;
+      steps.push({ kind: 'check', site: n, limit, values, shape: index.shape, trailing: siteRank - index.shape.length });
+    }
+  };
+
+  const onHost = (ref: BufferRef) => ref.kind !== 'kernel' || kernels[ref.index]!.where === 'host';
+  for (const group of sched.groups) {
+    checkSites(group);
+    renderGroup(group);
+  }
+
+  function renderGroup(group: Group): void {
+    const S = group.loopShape;
+    const w = new Writer(locations);
+    const segments: Segment[] = [];
+    const segInfo: KernelStep['segments'] = [];
+    const after: (() => void)[] = [];
+    let offset = 0;
+    let kernelRef: BufferRef | undefined;
+    // Nothing to compute for an empty tensor: it lives in an empty host buffer.
+    const at = (o: number, size: number): Location => (size === 0 ? { buffer: hostBuffer(0), offset: 0, size: 0 } : { buffer: kernelRef!, offset: o, size });
+    const host = group.kernels.every((k) => k.kind === 'map') && numel(S) <= 1 && [...groupReads(group, locations)].every((d) => onHost(locations.get(d)!.buffer));
+
+    for (const k of group.kernels) {
+      const n = k.node;
+      const start = offset;
+      if (k.kind === 'map') {
+        const size = numel(n.shape);
+        segments.push({ size, body: (u, s) => w.ex(n, w.flatIx(n.shape, u, s), s, n) });
+        segInfo.push({ node: n, offset: start, size, what: describeNode(n) });
+        offset += size;
+        after.push(() => locations.set(n, at(start, size)));
+      } else if (k.kind === 'reduce' || k.kind === 'logsumexp') {
+        const kept = S.map((_, d) => d).filter((d) => !k.reduced.includes(d));
+        const rows = kept.reduce((a, d) => a * S[d]!, 1);
+        const R = k.reduced.reduce((a, d) => a * S[d]!, 1);
+        const { blocks } = blocking(R);
+        const size = rows * blocks;
+        if (size > 0) segments.push({ size, body: (u, s) => reduceBody(w, k, u, s) });
+        const finished = rows === 1 || blocks !== 1;
+        segInfo.push({ node: n, offset: start, size, what: `${describeNode(n)}${finished ? `: ${blocks} partial(s) per row, finished on the host` : ''}` });
+        offset += size;
+        after.push(() => {
+          if (!finished) return locations.set(n, at(start, size)) && undefined;
+          const into = hostBuffer(numel(n.shape));
+          const op = n.op as ReduceOp;
+          const fin: FinishStep = { kind: 'finish', node: n, op, from: at(start, size), rows, blocks, into: into.index };
+          if (op === 'norm') fin.p = n.attrs.p!;
+          steps.push(fin);
+          locations.set(n, { buffer: into, offset: 0, size: numel(n.shape) });
+        });
+      } else if (k.kind === 'matmul') {
+        const size = numel(n.shape);
+        segments.push({ size, body: (u, s) => matmulBody(w, n, u, s) });
+        segInfo.push({ node: n, offset: start, size, what: describeNode(n) });
+        offset += size;
+        after.push(() => locations.set(n, at(start, size)));
+      } else {
+        // index_add: the values on the device, the scatter on the host.
+        const [g, index] = n.args as [Node, Node];
+        const size = numel(g.shape);
+        if (size > 0) segments.push({ size, body: (u, s) => w.ex(g, w.flatIx(g.shape, u, s), s) });
+        segInfo.push({ node: n, offset: start, size, what: `values of ${describeNode(n)}, added up on the host` });
+        offset += size;
+        after.push(() => {
+          const into = hostBuffer(numel(n.shape));
+          const rowSize = numel(n.shape.slice(1));
+          if (size > 0) steps.push({ kind: 'scatter', node: n, values: at(start, size), index: indexValues.get(index)!, rowSize, into: into.index });
+          locations.set(n, { buffer: into, offset: 0, size: numel(n.shape) });
+        });
+      }
+    }
+    if (offset > 0) {
+      const text = renderKernel(w, segments);
+      const label = [...new Set(group.kernels.map((k) => k.node.op))].slice(0, 3).join('_');
+      kernelRef = addKernel({ source: text, params: w.params, size: offset, where: host ? 'host' : 'device', segments: segInfo }, label);
+    }
+    for (const f of after) f();
+  }
+
+  const results: ResultRef[] = outputs.map((n) => {
+    const loc = locations.get(n);
+    if (loc) return { kind: 'stored', at: loc };
+    if (n.op === 'const') return { kind: 'const', value: n.attrs.value!, size: numel(n.shape) };
+    throw new Error(`internal: result ${n.op} has no storage`);
+  });
+
+  // Which kernel outputs stay on the device, and which the host reads.
+  const readOnHost = (ref: BufferRef) => {
+    if (ref.kind === 'kernel') kernels[ref.index]!.readback = true;
+  };
+  for (const st of steps) {
+    if (st.kind === 'kernel') {
+      for (const p of st.params) {
+        if (p.kind !== 'kernel') continue;
+        if (st.where === 'device') kernels[p.index]!.pipeline = true;
+        else readOnHost(p);
+      }
+    } else if (st.kind === 'finish') readOnHost(st.from.buffer);
+    else if (st.kind === 'scatter') {
+      readOnHost(st.values.buffer);
+      readOnHost(st.index.buffer);
+    } else readOnHost(st.values.buffer);
+  }
+  for (const r of results) if (r.kind === 'stored') readOnHost(r.at.buffer);
+  for (const k of kernels) if (k.where === 'host') k.pipeline = false;
+  return { inputs, steps, kernels, hostSizes, results };
+}
+
+/** The indexing nodes (gather, take, index_add) a group's kernels evaluate. */
+function sitesIn(group: Group, locations: Map<Node, Location>): Node[] {
+  const out: Node[] = [];
+  const seen = new Set<Node>();
+  const stack = group.kernels.map((k) => k.node);
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    if (n.op === 'gather' || n.op === 'take' || n.op === 'index_add') out.push(n);
+    for (const a of n.args) if (!locations.has(a)) stack.push(a);
+  }
+  return out;
+}
+
+/** Materialized nodes a group's kernels read. */
+function groupReads(group: Group, locations: Map<Node, Location>): Set<Node> {
+  const out = new Set<Node>();
+  const seen = new Set<Node>();
+  const own = new Set(group.kernels.map((k) => k.node));
+  const stack = group.kernels.flatMap((k) => [...k.node.args]);
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    if (!own.has(n) && locations.has(n)) out.add(n);
+    else if (n.op !== 'input') stack.push(...n.args);
+  }
+  return out;
+}
+
+// ---- kernel bodies --------------------------------------------------------------------------
+
+interface Segment {
+  size: number;
+  /** Emits the segment's statements into s and returns the value's expression; u is the local index. */
+  body: (u: string, s: Scope) => string;
+}
+
+/** One function: the thread picks its segment, then computes one element of it. */
+function renderKernel(w: Writer, segments: Segment[]): string {
+  const lines: string[] = [];
+  let start = 0;
+  segments.forEach((seg, i) => {
+    const last = i === segments.length - 1;
+    const s: Scope = { lines: [], cache: new Map(), indent: last ? '  ' : '    ' };
+    const u = start === 0 ? 't' : w.temp(s, `t - ${start}`);
+    const v = seg.body(u, s);
+    if (last) lines.push(...s.lines, `  return ${v};`);
+    else lines.push(`  if (t < ${start + seg.size}) {`, ...s.lines, `    return ${v};`, '  }');
+    start += seg.size;
+  });
+  const params = w.params.map((p) => w.param(p));
+  return [`function KERNEL(${params.join(', ')}) {`, '  const t = lcFloat(this.thread.x);', ...lines, '}'].join('\n');
+}
+
+/** A reduction segment: thread u = row * blocks + block folds one block of its row. */
+function reduceBody(w: Writer, k: Kernel, u: string, s: Scope): string {
+  const n = k.node;
+  const S = k.loopShape;
+  const dims = k.reduced;
+  const keptDims = S.map((_, d) => d).filter((d) => !dims.includes(d));
+  const keptShape = keptDims.map((d) => S[d]!);
+  const redShape = dims.map((d) => S[d]!);
+  const R = numel(redShape);
+  const { blocks, length } = blocking(R);
+  const row = blocks === 1 ? u : w.temp(s, `Math.floor((${u} + 0.5) / ${blocks})`);
+  const blk = blocks === 1 ? '0' : w.temp(s, `${u} - ${row} * ${blocks}`);
+  const rowIx = w.flatIx(keptShape, row, s);
+  // Flat offset into S when the reduced dims are trailing (row-major rows) or are all dims.
+  const trailing = dims.every((d, i) => d === S.length - dims.length + i);
+  const ind = s.indent;
+
+  /** One pass over the block: `step(value)` is the accumulation statement. */
+  const pass = (step: (v: string, inner: Scope) => string): string[] => {
+    const j = w.fresh('j');
+    const inner: Scope = { lines: [], cache: new Map(), indent: `${ind}  ` };
+    const r = w.temp(inner, blocks === 1 ? `lcFloat(${j})` : `${blk} * ${length} + lcFloat(${j})`);
+    const redIx = w.flatIx(redShape, r, inner);
+    const flat = trailing ? (keptDims.length === 0 ? r : `${row} * ${R} + ${r}`) : undefined;
+    const full = new Ix(S, () => {
+      const vars = new Array<string>(S.length);
+      keptDims.forEach((d, i) => (vars[d] = rowIx.vars[i]!));
+      dims.forEach((d, i) => (vars[d] = redIx.vars[i]!));
+      return vars;
+    }, flat);
+    const guarded = blocks * length > R;
+    const body: Scope = guarded ? { lines: [], cache: inner.cache, indent: `${ind}    ` } : inner;
+    const v = w.ex(n.args[0]!, full, body);
+    const stmt = step(v, body);
+    const loop = [`${ind}for (let ${j} = 0; ${j} < ${length}; ${j}++) {`];
+    if (guarded) loop.push(...inner.lines, `${ind}  if (${r} < ${R}) {`, ...body.lines, `${body.indent}${stmt}`, `${ind}  }`);
+    else loop.push(...inner.lines, `${inner.indent}${stmt}`);
+    loop.push(`${ind}}`);
+    return loop;
+  };
+
+  const acc = w.fresh('acc');
+  if (n.op === 'logsumexp') {
+    // Max-shifted, two passes over the block; a row whose max is not finite has that value.
+    const sum = w.fresh('se');
+    const first = pass((v) => `if (${v} > ${acc} || ${v} !== ${v}) { ${acc} = ${v}; }`);
+    const second = pass((v) => `${sum} += Math.exp(${v} - ${acc});`);
+    s.lines.push(`${ind}let ${acc} = ${REDUCE_INIT.logsumexp};`, ...first, `${ind}let ${sum} = 0;`, `${ind}if (Math.abs(${acc}) < Infinity) {`, ...second.map((l) => `  ${l}`), `${ind}  ${acc} = ${acc} + Math.log(${sum});`, `${ind}}`);
+    return acc;
+  }
+  const op = n.op as ReduceOp;
+  const p = n.attrs.p;
+  const stepOf = (v: string): string => {
+    switch (op) {
+      case 'sum':
+        return `${acc} += ${v};`;
+      case 'prod':
+        return `${acc} *= ${v};`;
+      case 'amax':
+        return `if (${acc} === ${acc} && (${v} > ${acc} || ${v} !== ${v})) { ${acc} = ${v}; }`;
+      case 'amin':
+        return `if (${acc} === ${acc} && (${v} < ${acc} || ${v} !== ${v})) { ${acc} = ${v}; }`;
+      case 'norm':
+        return p === 2 ? `${acc} += ${v} * ${v};` : p === 1 ? `${acc} += Math.abs(${v});` : `${acc} += Math.pow(Math.abs(${v}), ${kernelNum(p!)});`;
+      default:
+        throw new Error(`internal: no gpu.js accumulator for ${op}`);
+    }
+  };
+  s.lines.push(`${ind}let ${acc} = ${REDUCE_INIT[op]};`, ...pass((v) => stepOf(v)));
+  // A norm over one block is final here; block partials stay sums of |x|^p for the host.
+  if (op === 'norm' && blocks === 1) return p === 2 ? `Math.sqrt(${acc})` : p === 1 ? acc : `Math.pow(${acc}, ${kernelNum(1 / p!)})`;
+  return acc;
+}
+
+/** One output element of a (batched) matmul: a dot product over the shared dim. */
+function matmulBody(w: Writer, n: Node, u: string, s: Scope): string {
+  const [a, b] = n.args as [Node, Node];
+  const r = n.shape.length;
+  const K = a.shape[r - 1]!;
+  const outIx = w.flatIx(n.shape, u, s);
+  const acc = w.fresh('acc');
+  const p = w.fresh('p');
+  const inner: Scope = { lines: [], cache: new Map(), indent: `${s.indent}  ` };
+  const pf = w.temp(inner, `lcFloat(${p})`);
+  const v = outIx.vars;
+  const batch = v.slice(0, r - 2);
+  const av = w.ex(a, fixedIx(a.shape, [...batch, v[r - 2]!, pf]), inner);
+  const bv = w.ex(b, fixedIx(b.shape, [...batch, pf, v[r - 1]!]), inner);
+  s.lines.push(`${s.indent}let ${acc} = 0;`, `${s.indent}for (let ${p} = 0; ${p} < ${K}; ${p}++) {`, ...inner.lines, `${inner.indent}${acc} += ${av} * ${bv};`, `${s.indent}}`);
+  return acc;
+}
