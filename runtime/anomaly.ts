@@ -35,7 +35,7 @@ export interface AnomalySite {
   produced: 'NaN' | 'Inf' | '-Inf';
   /** The operation is part of the gradient computation (the adjoint of `text`). */
   backward: boolean;
-  /** The results it made non-finite: 'value' and/or 'grad <input>'. */
+  /** The results that are non-finite: 'value' and/or 'grad <input>'. */
   reached: string[];
 }
 
@@ -48,7 +48,7 @@ export interface CheckReport {
    * a tensor of per-element losses, or is itself per-sample (reduction "none"): shape [N].
    */
   perSample?: Tensor;
-  /** Rows whose per-sample loss is NaN/Inf; without a per-sample view, the first anomaly's rows. */
+  /** Rows whose per-sample loss is NaN/Inf; if none is (no per-sample view, or only a gradient is bad), the first anomaly's rows. */
   badRows: number[];
   firstBad?: AnomalySite;
 }
@@ -83,6 +83,7 @@ function allFinite(v: Float64Array): boolean {
 }
 
 function trace(roots: Node[], inputs: ReadonlyMap<Node, ArrayLike<number>>): Trace {
+  // The interpreter evaluates in this same order (topoOrder is deterministic), so its ranks index it.
   const order = topoOrder(roots);
   const origins = new Map<Node, Float64Array>();
   const values = interpret(roots, inputs, (n, v, args, rank) => {
