@@ -123,7 +123,8 @@ describe('hostile names are ordinary names', () => {
     // `constructor` is not found on a plain {} of out buffers.
     const c = compile('sum(constructor ^ 2)');
     const r = c.valueAndGrad(own('constructor', x), { out: {} });
-    expect(Array.from(r.grads.constructor!.data)).toEqual([2, 4, 6]);
+    const key: string = 'constructor';
+    expect(Array.from(r.grads[key]!.data)).toEqual([2, 4, 6]);
     expect(() => compile('sum(x)', { params: { k: (() => 1) as never } })).toThrow(/LD2042/);
     expect(() => compile('sum(x)', { params: { k: { toString: () => 'mean' } as never } })).toThrow(/LD2042/);
   });
