@@ -126,7 +126,12 @@ export class Graph {
       }
       shape = b;
     }
-    const dtype: DType = info.intClosed && args.every((a) => a.dtype === 'int') ? 'int' : 'float';
+    // Int operands give an int result where the op is closed over ints; an integral constant
+    // does not force float (`where(t == ignore, 0, t)` stays an index), and the condition of
+    // `where` does not take part.
+    const typed = op === 'where' ? args.slice(1) : args;
+    const intLike = (a: Node) => a.dtype === 'int' || (a.op === 'const' && Number.isInteger(a.attrs.value));
+    const dtype: DType = info.intClosed && typed.some((a) => a.dtype === 'int') && typed.every(intLike) ? 'int' : 'float';
     const cast = (a: Node): Node => (dtype === 'float' && !info.intArgsOk ? this.cast(a) : a);
     return this.make(op, args.map(cast), {}, shape, dtype, span);
   }
