@@ -22,7 +22,7 @@ import type { Node, Shape } from '../ir.js';
 import { numel, sameShape } from '../ir.js';
 import { opInfo } from '../ops.js';
 import type { Group, Kernel, Schedule } from '../schedule.js';
-import { KERNEL_OPS, helpersUsed, kernelNum, type ElementwiseOp } from './gpujsMath.js';
+import { KERNEL_OPS, kernelNum, type ElementwiseOp } from './gpujsMath.js';
 
 /** Reduced elements one thread folds; longer rows are split into blocks finished on the host. */
 export const BLOCK = 1024;
@@ -46,8 +46,6 @@ export interface KernelStep {
   /** Length of the 1-D output. */
   size: number;
   where: 'device' | 'host';
-  /** Helper functions (gpujsMath.ts) the text calls. */
-  helpers: string[];
   /** A later device kernel reads the output: keep it on the device (gpu.js pipeline). */
   pipeline: boolean;
   /** The host reads the output (finishing, results, host kernels). */
@@ -329,11 +327,10 @@ export function planGpu(sched: Schedule, inputs: Node[], outputs: Node[]): GpuPl
   const hostBuffer = (size: number): BufferRef => ({ kind: 'host', index: hostSizes.push(size) - 1 });
   inputs.forEach((n, i) => locations.set(n, { buffer: { kind: 'input', index: i }, offset: 0, size: numel(n.shape) }));
 
-  const addKernel = (k: Omit<KernelStep, 'kind' | 'name' | 'pipeline' | 'readback' | 'helpers'>, label: string): BufferRef => {
+  const addKernel = (k: Omit<KernelStep, 'kind' | 'name' | 'pipeline' | 'readback'>, label: string): BufferRef => {
     const index = kernels.length;
     const name = `k${index}_${label}`;
-    const step: KernelStep = { kind: 'kernel', name, ...k, source: k.source.replace('function KERNEL(', `function ${name}(`), helpers: [], pipeline: false, readback: false };
-    step.helpers = helpersUsed(step.source).map((h) => h.name);
+    const step: KernelStep = { kind: 'kernel', name, ...k, source: k.source.replace('function KERNEL(', `function ${name}(`), pipeline: false, readback: false };
     kernels.push(step);
     steps.push(step);
     return { kind: 'kernel', index };
@@ -395,7 +392,8 @@ export function planGpu(sched: Schedule, inputs: Node[], outputs: Node[]): GpuPl
         const kept = S.map((_, d) => d).filter((d) => !k.reduced.includes(d));
         const rows = kept.reduce((a, d) => a * S[d]!, 1);
         const R = k.reduced.reduce((a, d) => a * S[d]!, 1);
-        const { blocks } = blocking(R);
+        // A picked sum reads its one nonzero term: one thread per row, no loop.
+        const { blocks } = k.pick && R > 0 ? { blocks: 1 } : blocking(R);
         const size = rows * blocks;
         if (size > 0) segments.push({ size, body: (u, s) => reduceBody(w, k, u, s) });
         const finished = rows === 1 || blocks !== 1;
@@ -526,6 +524,7 @@ function renderKernel(w: Writer, segments: Segment[]): string {
 
 /** A reduction segment: thread u = row * blocks + block folds one block of its row. */
 function reduceBody(w: Writer, k: Kernel, u: string, s: Scope): string {
+  if (k.pick) return pickBody(w, k, u, s);
   const n = k.node;
   const S = k.loopShape;
   const dims = k.reduced;
@@ -596,6 +595,23 @@ function reduceBody(w: Writer, k: Kernel, u: string, s: Scope): string {
   // A norm over one block is final here; block partials stay sums of |x|^p for the host.
   if (op === 'norm' && blocks === 1) return p === 2 ? `Math.sqrt(${acc})` : p === 1 ? acc : `Math.pow(${acc}, ${kernelNum(1 / p!)})`;
   return acc;
+}
+
+/**
+ * sum_j -…-where(j == t, v_j, 0) over the last dim (schedule.ts's PickSum): -…-v_t where
+ * 0 <= t < size, else 0. One read instead of a loop over the row.
+ */
+function pickBody(w: Writer, k: Kernel, u: string, s: Scope): string {
+  const pick = k.pick!;
+  const S = k.loopShape;
+  const size = S[S.length - 1]!;
+  const rowIx = w.flatIx(S.slice(0, -1), u, s);
+  const at = (last: string) => new Ix(S, () => [...rowIx.vars, last], `${u} * ${size} + ${last}`);
+  const t = w.ex(pick.index, w.broadcast(at('0'), pick.index.shape), s);
+  const ok = w.temp(s, `(${t} >= 0 && ${t} < ${size} ? 1 : 0)`);
+  const tc = w.temp(s, `Math.min(Math.max(${t}, 0), ${size - 1})`);
+  const v = w.ex(pick.value, w.broadcast(at(tc), pick.value.shape), s);
+  return w.temp(s, `(${ok} !== 0 ? ${pick.negations % 2 === 1 ? `(-${v})` : v} : 0)`);
 }
 
 /** One output element of a (batched) matmul: a dot product over the shared dim. */

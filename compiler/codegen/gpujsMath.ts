@@ -149,18 +149,6 @@ export const KERNEL_HELPERS: KernelHelper[] = (() => {
 /** All helper sources as one JavaScript text (host execution defines them in scope). */
 export const KERNEL_HELPERS_JS = KERNEL_HELPERS.map((h) => h.source).join('\n');
 
-/** Helper names an expression text calls, with what they call in turn. */
-export function helpersUsed(text: string): KernelHelper[] {
-  const used = new Set<string>();
-  const visit = (name: string) => {
-    if (used.has(name)) return;
-    used.add(name);
-    HELPERS[name]!.uses.forEach(visit);
-  };
-  for (const m of text.matchAll(/\b(lc[A-Z][A-Za-z0-9]*)\(/g)) if (HELPERS[m[1]!]) visit(m[1]!);
-  return KERNEL_HELPERS.filter((h) => used.has(h.name));
-}
-
 type NotElementwise =
   | 'const'
   | 'input'

@@ -12,7 +12,7 @@ import { runPipeline } from '../../../compiler/pipeline.js';
 import { OPS, opInfo, type OpName } from '../../../compiler/ops.js';
 import * as M from '../../../compiler/mathlib.js';
 import { BLOCK, planGpu, type GpuPlan, type KernelStep } from '../../../compiler/codegen/gpujs.js';
-import { KERNEL_HELPERS, KERNEL_HELPERS_JS, KERNEL_OPS, helpersUsed, kernelNum } from '../../../compiler/codegen/gpujsMath.js';
+import { KERNEL_HELPERS, KERNEL_HELPERS_JS, KERNEL_OPS, kernelNum } from '../../../compiler/codegen/gpujsMath.js';
 import { readFixture } from '../../fixtures/load.js';
 
 function planOf(formula: string, sig: Record<string, InputSig>, grad = true, params: Record<string, number | string | boolean> = {}): GpuPlan {
@@ -124,8 +124,7 @@ describe('kernel helpers (float64, on the host)', () => {
     expect(h('lcXlogy')(0, NaN)).toBeNaN();
   });
 
-  it('finds the helpers a text calls, with what they call', () => {
-    expect(helpersUsed('const a = lcSoftplus(x) + Math.exp(y);').map((x) => x.name).sort()).toEqual(['lcLog1p', 'lcSoftplus']);
+  it('lists every helper after the helpers it calls', () => {
     for (const helper of KERNEL_HELPERS) for (const dep of helper.uses) expect(KERNEL_HELPERS.findIndex((x) => x.name === dep)).toBeLessThan(KERNEL_HELPERS.indexOf(helper));
   });
 });
