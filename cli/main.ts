@@ -12,7 +12,7 @@ import { replCommand } from './repl/index.js';
 export type Command = (argv: string[]) => Promise<number> | number;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  eval: { run: evalCommand, summary: 'lossc eval <file.loss | -e FORMULA> [--loss NAME] --inputs inputs.json [--grad] [--params k=v …]' },
+  eval: { run: evalCommand, summary: 'lossc eval <file.loss | -e FORMULA> [--loss NAME] --inputs inputs.json [--grad] [--check] [--params k=v …]' },
   explain: { run: explainCommand, summary: 'lossc explain <file.loss | -e FORMULA> [--loss NAME] [--inputs inputs.json] [--params k=v …]' },
   list: { run: listCommand, summary: 'lossc list [NAME]   (the standard library: signatures and docs)' },
   multitask: { run: multitaskCommand, summary: 'lossc multitask spec.json   (tasks weighted by inverse gradient norms; see docs/stdlib.md)' },

@@ -33,6 +33,9 @@ export interface Node {
   readonly span?: Span;
 }
 
+/** The most elements a typed array holds: no intermediate may be larger. */
+export const MAX_NODE_ELEMENTS = 2 ** 31 - 1;
+
 export const numel = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 export const sameShape = (a: Shape, b: Shape): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i]);
@@ -82,6 +85,9 @@ export class Graph {
 
   /** Interns a node whose shape and dtype are already known. */
   make(op: OpName, args: readonly Node[], attrs: Attrs, shape: Shape, dtype: DType, span?: Span): Node {
+    // Every node may be materialized as a typed array: refuse what none can hold (and the
+    // loops of billions of iterations it would take) at the expression that asks for it.
+    if (numel(shape) > MAX_NODE_ELEMENTS) this.fail(span, 'LD2048', fmtShape(shape), MAX_NODE_ELEMENTS);
     const key = `${op}|${args.map((a) => a.id).join(',')}|${attrKey(attrs)}|${dtype}|${shape.join(',')}`;
     const found = this.table.get(key);
     if (found) return found;

@@ -51,6 +51,7 @@ export const messages = {
   LD2045: "Unknown backend '{0}': expected 'js' or 'gpu.js'",
   LD2046: 'The formula is too large to compile: {0}',
   LD2047: "Argument '{0}' of '{1}': {2}",
+  LD2048: 'This expression would make a tensor of shape {0}, more than the {1} elements a typed array holds',
   // LD206x: checks the standard library's losses state (stdlib/*.loss, stdlib/index.ts)
   LD2060: '{0}',
   // LD207x: the gpu.js back end (runtime/gpujsBackend.ts, compiler/codegen/gpujs.ts)

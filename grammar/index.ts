@@ -59,12 +59,17 @@ export function parseSource(text: string, name = '<formula>'): SourceUnit {
   return unit;
 }
 
+/** Invisible and control characters shown as U+XXXX, so a message names what it found. */
+function visible(chars: string): string {
+  return [...chars].map((c) => (/[\p{L}\p{N}\p{P}\p{S}]/u.test(c) ? c : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)).join('');
+}
+
 function lexDiagnostics(text: string, errors: ILexingError[], tokens: IToken[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const e of errors) {
     const span: Span = { start: e.offset, end: e.offset + e.length, line: e.line ?? 1, column: e.column ?? 1 };
     // Chevrotain skips a run of unlexable characters as one error.
-    const chars = text.slice(e.offset, e.offset + e.length);
+    const chars = visible(text.slice(e.offset, e.offset + e.length));
     out.push(diag(e.length > 1 ? 'LD1011' : 'LD1001', span, chars));
   }
   for (const t of tokens) if (t.tokenType === UnterminatedString) out.push(diag('LD1002', tokenSpan(t)));

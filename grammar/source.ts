@@ -54,9 +54,12 @@ export function formatDiagnostic(d: Diagnostic, source?: SourceText): string {
   const lineStart = text.lastIndexOf('\n', d.span.start - 1) + 1;
   let lineEnd = text.indexOf('\n', lineStart);
   if (lineEnd < 0) lineEnd = text.length;
-  const lineText = text.slice(lineStart, lineEnd);
-  const caretStart = d.span.start - lineStart;
-  const caretLen = Math.max(1, Math.min(d.span.end, lineEnd) - d.span.start);
+  // A window of the line around the span, so a 100,000-character line prints in bounded size.
+  const from = Math.max(lineStart, d.span.start - 60);
+  const to = Math.min(lineEnd, Math.max(d.span.end, d.span.start + 1) + 60);
+  const lineText = `${from > lineStart ? '…' : ''}${text.slice(from, to)}${to < lineEnd ? '…' : ''}`;
+  const caretStart = d.span.start - from + (from > lineStart ? 1 : 0);
+  const caretLen = Math.max(1, Math.min(d.span.end, to) - d.span.start);
   const gutter = `${d.span.line} | `;
   return (
     `${name}:${d.span.line}:${d.span.column}: error ${d.code}: ${d.message}\n` +
@@ -64,6 +67,8 @@ export function formatDiagnostic(d: Diagnostic, source?: SourceText): string {
     `${' '.repeat(gutter.length + caretStart)}${'^'.repeat(caretLen)}`
   );
 }
+
+const MAX_SHOWN = 20;
 
 /**
  * The library's only exception. `message` is the formatted report of every diagnostic (with
@@ -74,7 +79,11 @@ export class LossError extends Error {
   readonly source?: SourceText;
   constructor(diagnostics: Diagnostic | Diagnostic[], source?: SourceText) {
     const list = Array.isArray(diagnostics) ? diagnostics : [diagnostics];
-    super(list.map((d) => formatDiagnostic(d, source)).join('\n'));
+    // The first diagnostics in full (source line and caret), the rest counted: a message stays
+    // readable, and its size linear, however many errors a source has.
+    const shown = list.slice(0, MAX_SHOWN).map((d) => formatDiagnostic(d, source));
+    if (list.length > MAX_SHOWN) shown.push(`… and ${list.length - MAX_SHOWN} more error${list.length - MAX_SHOWN === 1 ? '' : 's'}`);
+    super(shown.join('\n'));
     this.name = 'LossError';
     this.diagnostics = list;
     this.source = source;
