@@ -374,10 +374,50 @@ const NORM_RULES: RuleSpec[] = [
   },
 ];
 
+// Cancellations that the derivative of a product creates: d/dc (1 - c)(1 + c) is
+// (1 - c) - (1 + c), which rounds both terms to 1 for small c; the identities below give -2c
+// exactly. They make the difference-of-squares rules above safe to differentiate.
+const CANCELLATION_RULES: RuleSpec[] = [
+  {
+    name: 'factor_common_multiplier',
+    lhs: 'x * a - x * b',
+    rhs: 'x * (a - b)',
+    source: 'Herbie distribute-lft-out--',
+    domain: 'all finite x (one rounding of a - b, which is exact when a ≈ b, instead of two products that cancel)',
+    example: 'g * (1 - c) - g * (1 + c)',
+  },
+  {
+    name: 'sum_of_difference_and_sum',
+    lhs: '(x - y) + (x + y)',
+    rhs: '2 * x',
+    source: 'Herbie associate and cancel rules: (x - y) + (x + y) = 2x',
+    domain: 'all finite x, y',
+    example: '(a - b) + (a + b)',
+  },
+  {
+    name: 'difference_of_difference_and_sum',
+    lhs: '(x - y) - (x + y)',
+    rhs: '-(2 * y)',
+    source: 'Herbie associate and cancel rules: (x - y) - (x + y) = -2y',
+    domain: 'all finite x, y',
+    example: '(1 - c) - (1 + c)',
+  },
+  {
+    name: 'difference_of_sum_and_difference',
+    lhs: '(x + y) - (x - y)',
+    rhs: '2 * y',
+    source: 'Herbie associate and cancel rules: (x + y) - (x - y) = 2y',
+    domain: 'all finite x, y',
+    example: '(a + b) - (a - b)',
+  },
+];
+
 export const softmaxTable = ruleTable('softmax', 'stability', 'softmax, log-softmax, logsumexp and logaddexp', SOFTMAX_RULES);
 export const sigmoidTable = ruleTable('sigmoid', 'stability', 'sigmoid, logsigmoid and softplus (logistic losses)', SIGMOID_RULES);
 export const logExpTable = ruleTable('log-exp', 'stability', 'log1p, expm1, log1mexp, log∘exp, sqrt∘square (with NaN guards)', LOG_EXP_RULES);
 export const xlogyTable = ruleTable('xlogy', 'stability', 'entropy and KL terms with the 0 · log 0 = 0 convention', XLOGY_RULES);
 export const normTable = ruleTable('norm', 'stability', 'norms with the zero-gradient convention, differences of squares', NORM_RULES);
 
-export const STABILITY_TABLES = [softmaxTable, sigmoidTable, logExpTable, xlogyTable, normTable];
+export const cancellationTable = ruleTable('cancellation', 'stability', 'cancelling sums and differences, as the gradient of a product makes them', CANCELLATION_RULES);
+
+export const STABILITY_TABLES = [softmaxTable, sigmoidTable, logExpTable, xlogyTable, normTable, cancellationTable];

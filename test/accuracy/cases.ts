@@ -7,7 +7,8 @@
 import { parseSource } from '../../grammar/index.js';
 import { Lowerer, type InputSig, type Lowered } from '../../compiler/lower.js';
 import { resolveInputs } from '../../compiler/resolve.js';
-import { ALL_TABLES } from '../../compiler/rewrite/phases.js';
+import { runPhases } from '../../compiler/rewrite/engine.js';
+import { ALL_TABLES, CANONICALIZE, STABILIZE } from '../../compiler/rewrite/phases.js';
 import { compile, stdlibCatalogue, type CompiledLoss } from '../../index.js';
 import { STDLIB_SOURCES } from '../../stdlib/sources.generated.js';
 import type { Role } from './sample.js';
@@ -32,8 +33,24 @@ const SHAPE = [1, 3];
 
 /** Roles of rule-example inputs by name: t, p, y, c are probabilities (or cosines in [0, 1]). */
 const ROLE_BY_NAME: Record<string, Role> = { t: 'prob', p: 'prob', y: 'prob', c: 'prob' };
+/**
+ * Examples whose input lives on half the line (log1mexp: x ≤ 0): sampled there, so that their
+ * gradients are measured too. The NaN guards keep real inputs, to check the NaN half.
+ */
+const ROLES_BY_RULE: Record<string, Record<string, Role>> = {
+  local_log1mexp: { x: 'negative' },
+  logmexpm1_to_log1mexp: { x: 'negative' },
+  local_log_sqrt: { x: 'positive' },
+};
 
-function formulaCase(group: Case['group'], id: string, formula: string, roles: Record<string, Role> = {}): Case {
+/**
+ * Rule tables whose rewrite is a documented convention where the formula as written is NaN
+ * (xlogy: 0 · log 0 = 0). Their truth is the mathematics of the rewritten program, in exact
+ * arithmetic: the convention, not the NaN.
+ */
+const CONVENTION_TABLES = new Set(['xlogy']);
+
+function formulaCase(group: Case['group'], id: string, formula: string, roles: Record<string, Role> = {}, convention = false): Case {
   const unit = parseSource(formula, '<accuracy>');
   const names = resolveInputs(unit, unit.body!, []);
   const inputs = names.map((name) => ({ name, shape: SHAPE, role: roles[name] ?? ROLE_BY_NAME[name] ?? 'real' }));
@@ -44,7 +61,12 @@ function formulaCase(group: Case['group'], id: string, formula: string, roles: R
     label: formula,
     inputs,
     compile: (stabilize) => compile(formula, { stabilize }),
-    lower: () => new Lowerer().lowerFormula(unit, names, sig, {}),
+    lower: () => {
+      const low = new Lowerer().lowerFormula(unit, names, sig, {});
+      if (!convention) return low;
+      const [root] = runPhases(low.graph, [low.root], [CANONICALIZE, STABILIZE], []);
+      return { ...low, root: root! };
+    },
   };
 }
 
@@ -58,7 +80,7 @@ export const PRIMITIVES: [string, Record<string, Role>?][] = [
   ['log_softmax(x, dim=1)'],
   ['softmax(x, dim=1)'],
   ['logaddexp(a, b)'],
-  ['log1mexp(x)'],
+  ['log1mexp(x)', { x: 'negative' }],
   ['expm1(x)'],
   ['log1p(x)'],
   ['xlogy(t, p)'],
@@ -71,7 +93,7 @@ export function primitiveCases(): Case[] {
 
 export function ruleCases(): Case[] {
   return ALL_TABLES.filter((t) => t.kind === 'stability').flatMap((t) =>
-    t.rules.filter((r) => r.example).map((r) => formulaCase('rule', `rule:${r.name}`, r.example!)),
+    t.rules.filter((r) => r.example).map((r) => formulaCase('rule', `rule:${r.name}`, r.example!, ROLES_BY_RULE[r.name], CONVENTION_TABLES.has(t.name))),
   );
 }
 

@@ -88,7 +88,9 @@ export function oracle(low: Lowered, inputs: PointInputs, dtype: Dtype, opts: { 
         if (!reach.some(Boolean)) return 0;
         // Reaching an element that is infinite here: no derivative to compare.
         if (reach.some((r, j) => r && !Number.isFinite(value[j]))) return NaN;
-        for (let P = PRECISIONS[1]!; P <= PRECISIONS[PRECISIONS.length - 1]!; ) {
+        // A relative step at |x| = 10^-k shows a difference only past k more digits: start there.
+        const k = x === 0 ? 0 : Math.max(0, -Math.log10(Math.abs(x)));
+        for (let P = PRECISIONS.find((q) => q >= 1.5 * k + 40) ?? PRECISIONS[PRECISIONS.length - 1]!; P <= PRECISIONS[PRECISIONS.length - 1]!; ) {
           digits = Math.max(digits, P);
           const g = fdAt(low, inputs, name, i, x, P, opts.weights, reach);
           const s = settle(g, round);

@@ -10,7 +10,7 @@
 
 import type { Dtype } from './truth.js';
 
-export type Role = 'real' | 'prob' | 'positive' | 'sign' | 'binary' | 'count' | { int: [number, number] };
+export type Role = 'real' | 'prob' | 'positive' | 'negative' | 'sign' | 'binary' | 'count' | { int: [number, number] };
 export const STRATA = ['typical', 'log-scale', 'edges', 'kinks-ties'] as const;
 export type Stratum = (typeof STRATA)[number];
 
@@ -53,6 +53,8 @@ export function draw(role: Role, stratum: Stratum, r: () => number, dtype: Dtype
         return r() < 0.5 ? d : 1 - d;
       }
       return [0, 1, 0.5, 1e-300][Math.floor(r() * 4)]!;
+    case 'negative':
+      return -draw('positive', stratum, r, dtype, tie);
     case 'positive':
       if (stratum === 'typical') return U(r, 0.1, 10);
       if (stratum === 'log-scale') return 10 ** U(r, -300, 4);

@@ -1,6 +1,7 @@
 // The stability catalogue, one line per entry, each formula as a user would write it.
 
 import { describe, expect, it } from 'vitest';
+import { compile } from '../../../index.js';
 import { expectRewrite, expectUnchanged, rewritten } from './helpers.js';
 
 describe('softmax family', () => {
@@ -79,6 +80,19 @@ describe('xlogy, norms, squares', () => {
   it('a^2 - b^2 is (a - b)(a + b)', () => expectRewrite('a ^ 2 - b ^ 2', '(a - b) * (a + b)', 'difference_of_squares'));
   it('acos(c) gets no clamp the user did not write', () => expectUnchanged('acos(c)'));
   it("a user's clamp is kept as written", () => expectRewrite('acos(clamp(c, -1 + 1e-7, 1 - 1e-7))', 'acos(min(max(c, -0.9999999), 0.9999999))'));
+});
+
+describe('cancellations in gradients', () => {
+  it('g a - g b is g (a - b)', () => expectRewrite('g * (1 - c) - g * (1 + c)', 'g * -(2 * c)', 'factor_common_multiplier'));
+  it('(x - y) - (x + y) is -2y', () => expectRewrite('(1 - c) - (1 + c)', '-(2 * c)', 'difference_of_difference_and_sum'));
+  it('(x - y) + (x + y) is 2x', () => expectRewrite('(a - b) + (a + b)', '2 * a', 'sum_of_difference_and_sum'));
+  it('(x + y) - (x - y) is 2y', () => expectRewrite('(a + b) - (a - b)', '2 * b', 'difference_of_sum_and_difference'));
+  it('so the factored 1 - c^2 keeps its gradient for tiny c', () => {
+    const r = compile('sum(1 - c * c)').valueAndGrad({ c: { data: [1e-100, 0.5, 1 - 2 ** -52], shape: [3] } });
+    expect(Array.from(r.grads.c!.data)).toEqual([-2e-100, -1, -2 * (1 - 2 ** -52)]);
+    // and its value for c near 1: (1 - c)(1 + c) = 2^-52 (2 - 2^-52) exactly, where 1 - c * c rounds.
+    expect(r.value.data[0]).toBe(1 + 0.75 + 2 ** -52 * (2 - 2 ** -52));
+  });
 });
 
 describe('stabilize: false', () => {

@@ -2,6 +2,8 @@
 // and an example; every example fires its rule; stabilized and as-written programs agree
 // where both are accurate (benign inputs), so no rule changes what a formula means there.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_TABLES } from '../../../compiler/rewrite/phases.js';
 import { compile } from '../../../index.js';
@@ -46,4 +48,12 @@ describe('stabilized and as-written agree on benign inputs', () => {
       }
     });
   }
+});
+
+describe('docs/rewrites.md', () => {
+  const doc = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'rewrites.md'), 'utf8');
+  it('documents every rule', () => {
+    const missing = rules.map((r) => r.name).filter((n) => !doc.includes(`\`${n}\``));
+    expect(missing).toEqual([]);
+  });
 });
