@@ -207,6 +207,8 @@ type HostKernel = (args: ArrayLike<number>[], out: Float64Array) => void;
 interface Instance {
   plan: GpuPlan;
   built?: Built;
+  /** Why building failed: every later call raises the same error instead of building again. */
+  failed?: unknown;
   /** Float64 buffers of host-run kernels and host steps, reused by every call. */
   hostKernelOut: (Float64Array | undefined)[];
   hostBufs: Float64Array[];
@@ -260,20 +262,32 @@ export class GpujsBackend {
     const run: GpuRunFn = (inputs, outputs) => {
       const mod = loaded ?? loadSync(this.mode);
       if (!mod) return loadAsync(this.mode).then(() => run(inputs, outputs));
+      if (inst.failed) throw inst.failed;
       if (!inst.built) {
-        const built = this.build(mod, inst, program);
-        const done = then(execute(inst, built, plan.inputs.map((n) => zeros(n.dtype, n.shape)), undefined, source, this.mode, true), () => {
+        const fail = (e: unknown): never => {
+          throw (inst.failed = e);
+        };
+        let done: void | Promise<void>;
+        let built: Built;
+        try {
+          built = this.build(mod, inst, program, source);
+          done = execute(inst, built, plan.inputs.map((n) => zeros(n.dtype, n.shape)), undefined, source, this.mode, true);
+        } catch (e) {
+          return fail(e);
+        }
+        const ready = (): void => {
           built.ranOn = built.kernels.map((k, i) => (plan.kernels[i]!.where === 'host' ? 'host' : (k as KernelShortcut).kernel.constructor.name));
           inst.built = built;
-        });
-        return then(done, () => execute(inst, built, inputs, outputs, source, this.mode, false));
+        };
+        const validated = done instanceof Promise ? done.then(ready, fail) : ready();
+        return then(validated, () => execute(inst, built, inputs, outputs, source, this.mode, false));
       }
       return execute(inst, inst.built, inputs, outputs, source, this.mode, false);
     };
     return run;
   }
 
-  private build(mod: GpuModule, inst: Instance, program: Program): Built {
+  private build(mod: GpuModule, inst: Instance, program: Program, source: SourceText): Built {
     const gpu = (this.gpu ??= device(mod, this.mode));
     const onDevice: KernelShortcut[] = [];
     const kernels = inst.plan.kernels.map((k) => {
@@ -289,7 +303,7 @@ export class GpujsBackend {
         onDevice.push(kern);
         return kern;
       } catch (e) {
-        throw buildError(k, this.mode, e);
+        throw buildError(k, this.mode, e, source);
       }
     });
     cleanup.register(program, onDevice);

@@ -384,7 +384,7 @@ export function planGpu(sched: Schedule, inputs: Node[], outputs: Node[]): GpuPl
       const start = offset;
       if (k.kind === 'map') {
         const size = numel(n.shape);
-        segments.push({ size, body: (u, s) => w.ex(n, w.flatIx(n.shape, u, s), s, n) });
+        if (size > 0) segments.push({ size, body: (u, s) => w.ex(n, w.flatIx(n.shape, u, s), s, n) });
         segInfo.push({ node: n, offset: start, size, what: describeNode(n) });
         offset += size;
         after.push(() => locations.set(n, at(start, size)));
@@ -400,7 +400,10 @@ export function planGpu(sched: Schedule, inputs: Node[], outputs: Node[]): GpuPl
         segInfo.push({ node: n, offset: start, size, what: `${describeNode(n)}${finished ? `: ${blocks} partial(s) per row, finished on the host` : ''}` });
         offset += size;
         after.push(() => {
-          if (!finished) return locations.set(n, at(start, size)) && undefined;
+          if (!finished) {
+            locations.set(n, at(start, size));
+            return;
+          }
           const into = hostBuffer(numel(n.shape));
           const op = n.op as ReduceOp;
           const fin: FinishStep = { kind: 'finish', node: n, op, from: at(start, size), rows, blocks, into: into.index };
@@ -410,7 +413,7 @@ export function planGpu(sched: Schedule, inputs: Node[], outputs: Node[]): GpuPl
         });
       } else if (k.kind === 'matmul') {
         const size = numel(n.shape);
-        segments.push({ size, body: (u, s) => matmulBody(w, n, u, s) });
+        if (size > 0) segments.push({ size, body: (u, s) => matmulBody(w, n, u, s) });
         segInfo.push({ node: n, offset: start, size, what: describeNode(n) });
         offset += size;
         after.push(() => locations.set(n, at(start, size)));

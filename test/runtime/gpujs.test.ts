@@ -168,5 +168,7 @@ describe('kernels gpu.js cannot build', () => {
     expect((caught as LossError).diagnostics[0]!.code).toBe('LD2073');
     expect((caught as LossError).message).toContain(`could not build kernel ${k.name}`);
     expect((caught as LossError).message).toContain('in mode cpu');
+    // Later calls raise the same error rather than building the kernels again.
+    expect(() => run([new Float64Array(4)], [new Float64Array(1), new Float64Array(4)])).toThrow(caught as LossError);
   });
 });
