@@ -387,6 +387,14 @@ const CANCELLATION_RULES: RuleSpec[] = [
     example: 'g * (1 - c) - g * (1 + c)',
   },
   {
+    name: 'factor_common_multiplier_sum',
+    lhs: 'x * a + x * b',
+    rhs: 'x * (a + b)',
+    source: 'Herbie distribute-lft-out',
+    domain: 'all finite x (a + b is exact when a ≈ -b; two products would cancel)',
+    example: 'g * (a - b) + g * (a + b)',
+  },
+  {
     name: 'sum_of_difference_and_sum',
     lhs: '(x - y) + (x + y)',
     rhs: '2 * x',

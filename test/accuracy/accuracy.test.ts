@@ -3,8 +3,8 @@
 // computes them with oracle.ts). Asserted for every stored point:
 //   - no non-finite value or gradient where the truth is finite;
 //   - NaN exactly where the formula as written is NaN (no rewrite hides a domain error);
-//   - relative error ≤ 1e-12, value and gradient componentwise, except the justified cases of
-//     EXCEPTIONS below.
+//   - relative error ≤ 1e-12, value and gradient componentwise (plus 4 units of the smallest
+//     subnormal, for subnormal truths), except the justified cases of EXCEPTIONS below.
 // The oracle itself is checked live on a few closed forms at the end.
 
 import { describe, expect, it } from 'vitest';
@@ -60,8 +60,10 @@ function check(c: Case, p: TruthPoint, got: number, truth: number | undefined, w
   const mags = Object.values(p.inputs).flatMap((t) => (t.int ? [] : t.data.map(Math.abs)));
   if (ex?.kind === 'range' && mags.some((m) => m > 1e150 || (m > 0 && m < 1e-150))) return undefined;
   const M = Math.max(1, ...mags);
+  // A subnormal truth has fewer significant bits: a few units of the smallest subnormal are allowed.
   const tol =
-    ex?.kind !== 'scaled' ? 1e-12 * Math.abs(truth) : norm === undefined ? 1e-12 * Math.abs(truth) + 8 * EPS * Math.max(1, Math.abs(truth)) * M : (1e-12 + 8 * EPS * M) * norm;
+    4 * 2 ** -1074 +
+    (ex?.kind !== 'scaled' ? 1e-12 * Math.abs(truth) : norm === undefined ? 1e-12 * Math.abs(truth) + 8 * EPS * Math.max(1, Math.abs(truth)) * M : (1e-12 + 8 * EPS * M) * norm);
   return Math.abs(got - truth) <= tol ? undefined : `${what} is ${got}, truth ${truth} (relative error ${(Math.abs(got - truth) / Math.abs(truth)).toExponential(2)})`;
 }
 

@@ -7,12 +7,13 @@
 //   npm run accuracy [-- --points N] [--group primitive,rule,stdlib] [--dtype float64|float32]
 //                    [--only SUBSTRING] [--update]
 // --update stores the float64 points of the primitive and rule cases in test/accuracy/truth.json,
-// which the vitest check (accuracy.test.ts) reads.
+// which the vitest check (accuracy.test.ts) reads; with --only or --group it replaces just those.
 
 import { parseArgs } from 'node:util';
 import { primitiveCases, ruleCases, stdlibCases, type Case } from './cases.js';
 import { measure, truthPoints, type CaseStats, type ErrorStats } from './harness.js';
-import { writeStore, type StoredCase } from './store.js';
+import { existsSync } from 'node:fs';
+import { readStore, STORE, writeStore, type StoredCase } from './store.js';
 import type { Dtype } from './truth.js';
 import { UnsupportedOp } from './truth.js';
 
@@ -67,7 +68,11 @@ for (const [group, make] of groups) {
   }
 }
 if (values.update) {
-  writeStore(stored);
+  // With --only or --group, the other stored cases are kept; the order follows the catalogue.
+  const previous = (values.only || values.group) && existsSync(STORE) ? readStore() : new Map<string, StoredCase>();
+  for (const c of stored) previous.set(c.id, c);
+  const order = [...primitiveCases(), ...ruleCases()].map((c) => c.id);
+  writeStore(order.filter((id) => previous.has(id)).map((id) => previous.get(id)!));
   console.log(`\nstored ${stored.reduce((n, c) => n + c.points.length, 0)} points of ${stored.length} cases in test/accuracy/truth.json`);
 }
 console.log(`\n${((performance.now() - started) / 1000).toFixed(0)} s`);

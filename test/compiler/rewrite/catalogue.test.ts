@@ -84,6 +84,7 @@ describe('xlogy, norms, squares', () => {
 
 describe('cancellations in gradients', () => {
   it('g a - g b is g (a - b)', () => expectRewrite('g * (1 - c) - g * (1 + c)', 'g * -(2 * c)', 'factor_common_multiplier'));
+  it('g a + g b is g (a + b)', () => expectRewrite('g * (a - b) + g * (a + b)', 'g * (2 * a)', 'factor_common_multiplier_sum'));
   it('(x - y) - (x + y) is -2y', () => expectRewrite('(1 - c) - (1 + c)', '-(2 * c)', 'difference_of_difference_and_sum'));
   it('(x - y) + (x + y) is 2x', () => expectRewrite('(a - b) + (a + b)', '2 * a', 'sum_of_difference_and_sum'));
   it('(x + y) - (x - y) is 2y', () => expectRewrite('(a + b) - (a - b)', '2 * b', 'difference_of_sum_and_difference'));
