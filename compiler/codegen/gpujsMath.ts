@@ -18,7 +18,7 @@ export interface KernelHelper {
   params: string[];
   /** Starts with `function` (a gpu.js requirement). */
   source: string;
-  /** Helpers this one calls (registered first). */
+  /** Helpers this one calls (listed before it in KERNEL_HELPERS). */
   uses: string[];
 }
 
