@@ -1,0 +1,121 @@
+// Stability rules for logarithms and exponentials of nearly 1, inverse pairs, and square
+// roots of squares; where the written form is NaN and the rewrite would not be, a guard keeps it.
+
+import { ruleTable, type RuleSpec } from '../engine.js';
+
+const LOG_EXP_RULES: RuleSpec[] = [
+  {
+    name: 'local_log_exp',
+    lhs: 'log(exp(x))',
+    rhs: 'x',
+    source: 'PyTensor local_exp_log',
+    domain: 'all x (log(exp(x)) is inf from x = 710 on and -inf below -745)',
+    example: 'log(exp(x))',
+  },
+  {
+    name: 'local_log1p',
+    lhs: 'log(1 + x)',
+    rhs: 'log1p(x)',
+    source: 'PyTensor local_log1p, Herbie log1p-def',
+    domain: 'all x',
+    example: 'log(1 + x)',
+  },
+  {
+    name: 'local_log1p_sub',
+    lhs: 'log(1 - x)',
+    rhs: 'log1p(-x)',
+    source: 'PyTensor local_log1p',
+    domain: 'all x',
+    example: 'log(1 - x)',
+  },
+  {
+    name: 'local_expm1',
+    lhs: 'exp(x) - 1',
+    rhs: 'expm1(x)',
+    source: 'PyTensor local_expm1, Herbie expm1-def',
+    domain: 'all x',
+    example: 'exp(x) - 1',
+  },
+  {
+    name: 'local_log1p_expm1',
+    lhs: 'log1p(expm1(x))',
+    rhs: 'x',
+    source: 'PyTensor local_exp_log',
+    domain: 'all x',
+    example: 'log(1 + (exp(x) - 1))',
+  },
+  {
+    name: 'local_exp_log_nan_switch',
+    lhs: 'exp(log(x))',
+    rhs: 'where(x >= 0, x, nan)',
+    source: 'PyTensor local_exp_log_nan_switch',
+    domain: 'x ≥ 0; NaN where x < 0, as written',
+    example: 'exp(log(x))',
+  },
+  {
+    name: 'local_expm1_log1p_nan_switch',
+    lhs: 'expm1(log1p(x))',
+    rhs: 'where(x >= -1, x, nan)',
+    source: 'PyTensor local_exp_log_nan_switch',
+    domain: 'x ≥ -1; NaN where x < -1, as written',
+    example: 'exp(log1p(x)) - 1',
+  },
+  {
+    name: 'local_log1mexp',
+    lhs: 'log1p(-exp(x))',
+    rhs: 'log1mexp(x)',
+    source: 'PyTensor local_log1p_plusminus_exp (Mächler 2012)',
+    domain: 'x ≤ 0; NaN where x > 0, as written',
+    example: 'log(1 - exp(x))',
+  },
+  {
+    name: 'logmexpm1_to_log1mexp',
+    lhs: 'log(-expm1(x))',
+    rhs: 'log1mexp(x)',
+    source: 'PyTensor logmexpm1_to_log1mexp',
+    domain: 'x ≤ 0; NaN where x > 0, as written',
+    example: 'log(-expm1(x))',
+  },
+  {
+    name: 'local_log_sqrt',
+    lhs: 'log(sqrt(x))',
+    rhs: '0.5 * log(x)',
+    source: 'PyTensor local_log_sqrt',
+    domain: 'all x (NaN for x < 0 either way); sqrt rounds 1 + 2^-52 to 1, log(x) / 2 keeps it',
+    example: 'log(sqrt(x))',
+  },
+  {
+    name: 'local_log_sqr',
+    lhs: 'log(x ^ 2)',
+    rhs: '2 * log(abs(x))',
+    source: 'Herbie log-pow',
+    domain: 'all x (x^2 overflows from |x| = 1.3e154 on and underflows below 1e-162)',
+    example: 'log(x ^ 2)',
+  },
+  {
+    name: 'local_sqrt_sqr',
+    lhs: 'sqrt(x ^ 2)',
+    rhs: 'abs(x)',
+    source: 'PyTensor local_sqrt_sqr, Herbie rem-sqrt-square',
+    domain: 'all x (x^2 overflows from |x| = 1.3e154 on)',
+    example: 'sqrt(x ^ 2)',
+  },
+  {
+    name: 'local_sqrt_mul_self',
+    lhs: 'sqrt(x * x)',
+    rhs: 'abs(x)',
+    source: 'PyTensor local_sqrt_sqr',
+    domain: 'all x',
+    example: 'sqrt(x * x)',
+  },
+  {
+    name: 'local_sqr_sqrt',
+    lhs: 'sqrt(x) ^ 2',
+    rhs: 'where(x >= 0, x, nan)',
+    source: 'PyTensor local_sqrt_sqr',
+    domain: 'x ≥ 0; NaN where x < 0, as written',
+    example: 'sqrt(x) ^ 2',
+  },
+];
+
+export const logExpTable = ruleTable('log-exp', 'stability', 'log1p, expm1, log1mexp, log∘exp, sqrt∘square (with NaN guards)', LOG_EXP_RULES);
