@@ -54,10 +54,23 @@ export function tryParseSource(text: string, name = '<formula>'): { unit?: Sourc
 
 /** Parses a formula or a `.loss` file, or throws a LossError carrying every diagnostic. */
 export function parseSource(text: string, name = '<formula>'): SourceUnit {
+  // ASTs are immutable values: a source compiled again (a stdlib file for each set of options,
+  // a formula in a loop) reuses its parse. Spans do not depend on the name, errors are not cached.
+  const cached = parsed.get(text);
+  if (cached) {
+    parsed.delete(text);
+    parsed.set(text, cached);
+    return cached;
+  }
   const { unit, diagnostics } = tryParseSource(text, name);
   if (!unit) throw new LossError(diagnostics, { text, name });
+  parsed.set(text, unit);
+  if (parsed.size > PARSE_CACHE_SIZE) parsed.delete(parsed.keys().next().value!);
   return unit;
 }
+
+const PARSE_CACHE_SIZE = 128;
+const parsed = new Map<string, SourceUnit>();
 
 /** Invisible and control characters shown as U+XXXX, so a message names what it found. */
 function visible(chars: string): string {
