@@ -35,6 +35,12 @@ export interface Kernel {
    * looping over the dim.
    */
   pick?: PickSum;
+  /**
+   * For a logsumexp of x - c with c constant along the reduced dims, in a nest that also
+   * reduces max(x) over them: its maximum is max(x) - c (rounding is monotone), known
+   * without a pass of its own.
+   */
+  shiftedMax?: { max: Node; shift: Node };
 }
 
 export interface PickSum {
@@ -167,21 +173,24 @@ interface NestBuild {
 
 function planNests(kernels: Kernel[], materialized: Set<Node>, outputs: Node[]): Nest[] {
   const builds: NestBuild[] = [];
-  const nestOf = new Map<Node, number>();
+  const nestOf = new Map<Node, NestBuild>();
+  const pos = (b: NestBuild | undefined) => (b ? builds.indexOf(b) : -1);
   for (const k of kernels) {
     const reads = readIndices(k, materialized);
     let lastDep = -1;
-    for (const d of reads.keys()) lastDep = Math.max(lastDep, nestOf.get(d) ?? -1);
-    let placed = -1;
-    for (let j = Math.max(lastDep, 0); j < builds.length && placed < 0; j++) {
+    for (const d of reads.keys()) lastDep = Math.max(lastDep, pos(nestOf.get(d)));
+    let placed: NestBuild | undefined;
+    for (let j = Math.max(lastDep, 0); j < builds.length && !placed; j++) {
       const b = builds[j]!;
       if (b.group) continue;
       const role = roleIn(k, b.outer);
       if (!role) continue;
       let level = 0;
       let ok = true;
+      let inNest = false;
       for (const [d, vs] of reads) {
-        if (nestOf.get(d) !== j) continue;
+        if (nestOf.get(d) !== b) continue;
+        inNest = true;
         const a = b.avail.get(d);
         if (a === undefined || !vs.every((v) => rowAligned(d, v, b.outer))) {
           ok = false;
@@ -189,24 +198,28 @@ function planNests(kernels: Kernel[], materialized: Set<Node>, outputs: Node[]):
         }
         level = Math.max(level, a);
       }
-      if (!ok) continue;
+      // A total over rows is complete only after the nest's last row. One that needs nothing
+      // from the nest (cross-entropy's count of targets not ignored) runs in a small loop
+      // before it instead, so that the nest's gradient pass may use it.
+      if (!ok || (role === 'total' && !inNest && k.loopShape.length === b.outer.length)) continue;
+      if (k.kind === 'logsumexp') findShiftedMax(k, b);
       addItem(b, k, role, level);
-      placed = j;
+      placed = b;
     }
-    if (placed < 0) {
+    if (!placed) {
       const split = rowSplit(k);
       if (split !== undefined) {
-        const b: NestBuild = { outer: k.loopShape.slice(0, split), items: [], avail: new Map() };
-        addItem(b, k, 'row', 0);
-        builds.push(b);
-        placed = builds.length - 1;
+        placed = { outer: k.loopShape.slice(0, split), items: [], avail: new Map() };
+        addItem(placed, k, 'row', 0);
+        builds.push(placed);
       } else {
-        // A kernel without row structure: sibling fusion among such groups, as in `groups`.
-        placed = builds.findIndex((b, j) => j > lastDep && b.group !== undefined && accepts(b.group, k));
-        if (placed >= 0) addToGroup(builds[placed]!.group!, k);
+        // A kernel without row structure: sibling fusion among such groups, as in `groups`;
+        // a new group runs right after its last dependency.
+        placed = builds.find((b, j) => j > lastDep && b.group !== undefined && accepts(b.group, k));
+        if (placed) addToGroup(placed.group!, k);
         else {
-          builds.push({ outer: [], items: [], avail: new Map(), group: newGroup(k) });
-          placed = builds.length - 1;
+          placed = { outer: [], items: [], avail: new Map(), group: newGroup(k) };
+          builds.splice(lastDep + 1, 0, placed);
         }
       }
     }
@@ -229,8 +242,10 @@ function planNests(kernels: Kernel[], materialized: Set<Node>, outputs: Node[]):
 
 function addItem(b: NestBuild, k: Kernel, role: ItemRole, level: number): void {
   if (k.kind === 'logsumexp') {
-    b.items.push({ item: { kernel: k, role, phase: 'max' }, level }, { item: { kernel: k, role, phase: 'sumexp' }, level: level + 1 });
-    b.avail.set(k.node, level + 2);
+    // Its max is a pass of its own, or (shifted) a value of the row before its sum's pass.
+    const sumLevel = k.shiftedMax ? level : level + 1;
+    b.items.push({ item: { kernel: k, role, phase: 'max' }, level }, { item: { kernel: k, role, phase: 'sumexp' }, level: sumLevel });
+    b.avail.set(k.node, sumLevel + 1);
     return;
   }
   b.items.push({ item: { kernel: k, role, phase: 'all' }, level });
@@ -239,6 +254,24 @@ function addItem(b: NestBuild, k: Kernel, role: ItemRole, level: number): void {
   // a picked sum (computed once per row, before that level's passes) at the same level.
   const inPass = k.kind === 'reduce' && !k.pick;
   b.avail.set(k.node, inPass ? level + 1 : level);
+}
+
+/** Sets k.shiftedMax when k = logsumexp(x - c) and the nest reduces max(x) over the same dims. */
+function findShiftedMax(k: Kernel, b: NestBuild): void {
+  const arg = k.node.args[0]!;
+  if (arg.op !== 'sub') return;
+  const [x, c] = arg.args as [Node, Node];
+  const dims = k.node.attrs.dims!;
+  const lead = arg.shape.length - c.shape.length;
+  if (!dims.every((d) => d < lead || c.shape[d - lead] === 1)) return;
+  const sameDims = (a: readonly number[]) => a.length === dims.length && a.every((d, i) => d === dims[i]);
+  for (const { item } of b.items) {
+    const m = item.kernel.node;
+    if (m.op === 'amax' && m.args[0] === x && sameDims(m.attrs.dims!) && b.avail.has(m)) {
+      k.shiftedMax = { max: m, shift: c };
+      return;
+    }
+  }
 }
 
 /** Orders a nest's items into steps: per level, the once-per-row step, then one pass per inner shape. */
@@ -266,7 +299,7 @@ function steps(b: NestBuild): Step[] {
 /** The dims a nest item loops over inside the row: [] when it is computed once per row. */
 function innerOf(item: NestItem, outerRank: number): Shape {
   const k = item.kernel;
-  if (k.pick) return [];
+  if (k.pick || (k.shiftedMax && item.phase === 'max')) return [];
   const shape = k.kind === 'map' ? k.node.shape : k.loopShape;
   return shape.slice(outerRank);
 }

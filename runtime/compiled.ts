@@ -85,6 +85,8 @@ export class Loss implements CompiledLoss {
   /** The gpu.js back end, when chosen (undefined: plain JS). */
   private readonly gpu?: GpujsBackend;
   private readonly cache = new Map<string, Instance>();
+  /** The latest call's signature and instance: a training loop repeats it, and skips the key. */
+  private lastCall?: CallSignature;
   private last?: Instance;
 
   constructor(text: string, opts: CompileOptions = {}) {
@@ -276,7 +278,14 @@ export class Loss implements CompiledLoss {
   }
 
   private instance(prepared: Prepared, wrt: string[] | undefined, gradOutput: boolean): Instance {
-    const key = JSON.stringify([prepared.map((p) => [p.name, p.tensor.dtype, p.tensor.shape]), wrt ?? null, gradOutput]);
+    const lc = this.lastCall;
+    if (lc && sameCall(lc, prepared, wrt, gradOutput)) {
+      this.last = lc.inst;
+      return lc.inst;
+    }
+    // Input names are identifiers and dtypes fixed words, so this key is unambiguous.
+    let key = `${gradOutput ? 'g' : '-'}|${wrt ? wrt.join(',') : '*'}`;
+    for (const p of prepared) key += `|${p.name}:${p.tensor.dtype}:${p.tensor.shape.join(',')}`;
     let inst = this.cache.get(key);
     if (!inst) {
       const sig: Record<string, InputSig> = {};
@@ -298,6 +307,14 @@ export class Loss implements CompiledLoss {
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(key, inst);
     }
+    this.lastCall = {
+      names: prepared.map((p) => p.name),
+      dtypes: prepared.map((p) => p.tensor.dtype),
+      shapes: prepared.map((p) => [...p.tensor.shape]),
+      wrt: wrt && [...wrt],
+      gradOutput,
+      inst,
+    };
     this.last = inst;
     return inst;
   }
@@ -339,6 +356,31 @@ function children(e: import('../grammar/ast.js').Expr): import('../grammar/ast.j
       return [];
   }
 }
+
+interface CallSignature {
+  names: string[];
+  dtypes: DTypeName[];
+  shapes: number[][];
+  wrt?: string[];
+  gradOutput: boolean;
+  inst: Instance;
+}
+
+/** Whether a call has the signature of an earlier one (same inputs, dtypes, shapes and gradient request). */
+function sameCall(c: CallSignature, prepared: Prepared, wrt: string[] | undefined, gradOutput: boolean): boolean {
+  if (c.gradOutput !== gradOutput || c.names.length !== prepared.length) return false;
+  if (wrt === undefined ? c.wrt !== undefined : c.wrt === undefined || !sameStrings(c.wrt, wrt)) return false;
+  for (let i = 0; i < prepared.length; i++) {
+    const t = prepared[i]!.tensor;
+    if (c.names[i] !== prepared[i]!.name || c.dtypes[i] !== t.dtype) return false;
+    const s = c.shapes[i]!;
+    if (s.length !== t.shape.length) return false;
+    for (let d = 0; d < s.length; d++) if (s[d] !== t.shape[d]) return false;
+  }
+  return true;
+}
+
+const sameStrings = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function allocate(dtype: DTypeName, shape: readonly number[]): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);

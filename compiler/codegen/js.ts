@@ -15,7 +15,7 @@ import type { Node, Shape } from '../ir.js';
 import { numel } from '../ir.js';
 import { opInfo } from '../ops.js';
 import { isLeaf, peelViews, type Group, type Kernel, type Nest, type NestItem, type Schedule } from '../schedule.js';
-import { HELPERS, preludeFor, renderOp, type Dialect, type HelperName } from './jsops.js';
+import { HELPERS, mathCall, preludeFor, renderOp, type Dialect, type HelperName } from './jsops.js';
 
 export type { Dialect } from './jsops.js';
 
@@ -150,12 +150,15 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
   };
   /** A `const` temporary for expr, emitted in the scope its variance calls for (memoized by key). */
   const temp = (s: Scope, expr: string, level: number, key = `=${expr}`): string => {
-    const hit = lookup(s, key);
+    // The same expression text in a visible scope is the same value (temporaries are
+    // constants), whichever node asked for it: a mask and a max share their comparison.
+    const hit = lookup(s, key) ?? lookup(s, `=${expr}`);
     if (hit) return hit;
     const h = home(s, level);
     const name = fresh('t');
     h.lines.push(`${h.indent}const ${name} = ${expr};`);
     h.cache.set(key, name);
+    h.cache.set(`=${expr}`, name);
     varies.set(name, h.level);
     return name;
   };
@@ -167,8 +170,14 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     (name: HelperName, x: string): string => {
       const h = HELPERS[name];
       const base = h.even ? (negOf.get(x) ?? x) : x;
-      return temp(s, h.expr(base, dialect, helperIn(s)), levelOf(base), `${name}(${base})`);
+      return temp(s, h.expr(base, dialect, helperIn(s), letIn(s)), levelOf(base), `${name}(${base})`);
     };
+
+  /** Emits a temporary in the scope its variables call for. */
+  const letIn =
+    (s: Scope) =>
+    (expr: string): string =>
+      temp(s, expr, levelOf(expr));
 
   /** Offset of a read at idx: the row-invariant part hoisted, the varying part inline. */
   const offset = (shape: Shape, idx: readonly string[], s: Scope): string => {
@@ -263,7 +272,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
           // Division by a loop-invariant value: multiply by its reciprocal, taken once outside
           // the loop (about an ulp of float64 apart, invisible in a float32 result).
           code = `(${args[0]} * ${temp(s, `1 / ${args[1]}`, levelOf(args[1]!))})`;
-        } else code = renderOp(n.op, args, { dialect, args: n.args, helper: helperIn(s) });
+        } else code = renderOp(n.op, args, { dialect, args: n.args, helper: helperIn(s), let: letIn(s) });
         out = temp(s, code, lv, key);
         if (n.op === 'neg') negOf.set(out, negOf.get(args[0]!) ?? args[0]!);
         return out;
@@ -355,8 +364,6 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
   };
 
   const loopVar = (d: number) => `i${d}`;
-  const log = dialect === 'float32' ? '$flog' : 'Math.log';
-  const exp = dialect === 'float32' ? '$fexp' : 'Math.exp';
 
   // ---- loops ------------------------------------------------------------------------------
 
@@ -414,7 +421,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     const lse = new Map<Kernel, { m: string; s: string }>();
     for (const step of nest.steps) {
       if (step.inner.length === 0) {
-        for (const it of step.items) rowItem(it, outerIdx, row, totals);
+        for (const it of step.items) rowItem(it, outerIdx, row, totals, lse);
         continue;
       }
       const dims = step.inner.map((_, j) => r + j);
@@ -423,17 +430,21 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
       for (const it of step.items) {
         const k = it.kernel;
         if (it.role !== 'row') continue;
+        // Row accumulators vary with the row: expressions of them stay in the row's scope.
         if (it.phase === 'max') {
           const m = fresh('m');
           lse.set(k, { m, s: '' });
+          varies.set(m, 1);
           row.lines.push(`${row.indent}let ${m} = -Infinity;`);
         } else if (it.phase === 'sumexp') {
           const a = fresh('s');
           lse.get(k)!.s = a;
+          varies.set(a, 1);
           row.lines.push(`${row.indent}let ${a} = 0;`);
         } else {
           const a = fresh('a');
           accs.set(it, a);
+          varies.set(a, 1);
           row.lines.push(`${row.indent}let ${a} = ${ACC_INIT[k.node.op]};`);
         }
       }
@@ -451,8 +462,8 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
         } else if (it.phase === 'sumexp') {
           const v = ex(k.node.args[0]!, idx, inner);
           const { m, s: a } = lse.get(k)!;
-          const e = fresh('t');
-          inner.lines.push(`${ind}const ${e} = ${exp}(${v} - ${m});`, `${ind}${a} += ${e};`);
+          const e = letIn(inner)(mathCall('exp', `${v} - ${m}`, dialect, letIn(inner)));
+          inner.lines.push(`${ind}${a} += ${e};`);
           const sm = softmax.get(k.node);
           if (sm) inner.lines.push(`${ind}${sm.buf}[${offsetExpr(sm.inner, idx.slice(r))}] = ${e};`);
         } else inner.lines.push(`${ind}${kStep(k, accs.get(it)!, ex(k.node.args[0]!, idx, inner), inner)}`);
@@ -469,7 +480,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
           const { m, s: a } = lse.get(k)!;
           const finite = fresh('f');
           row.lines.push(`${row.indent}const ${finite} = ${m} - ${m} === 0;`);
-          value = `${finite} ? ${m} + ${log}(${a}) : ${m}`;
+          value = `${finite} ? ${m} + ${mathCall('log', a, dialect, letIn(row))} : ${m}`;
           const sm = softmax.get(k.node);
           if (sm) {
             // exp(x - lse) = exp(x - m) / Σ for a finite row; exp(x - m) itself otherwise (lse = m).
@@ -504,9 +515,20 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     rowVars.set(n, name);
   }
 
-  /** A once-per-row item: a map over the outer dims, a picked sum, or a total over per-row values. */
-  function rowItem(it: NestItem, outerIdx: string[], row: Scope, totals: Map<Kernel, string>): void {
+  /** A once-per-row item: a map over the outer dims, a picked sum, a shifted max, or a total over per-row values. */
+  function rowItem(it: NestItem, outerIdx: string[], row: Scope, totals: Map<Kernel, string>, lse: Map<Kernel, { m: string; s: string }>): void {
     const k = it.kernel;
+    if (it.phase === 'max') {
+      // max(x - c) = max(x) - c, exactly (schedule.ts, shiftedMax).
+      const { max, shift } = k.shiftedMax!;
+      const S = k.loopShape;
+      const c = ex(shift, broadcastIdx([...outerIdx, ...S.slice(outerIdx.length).map(() => '0')], S, shift.shape), row);
+      const m = fresh('m');
+      varies.set(m, 1);
+      row.lines.push(`${row.indent}const ${m} = ${rowVars.get(max)!} - ${c};`);
+      lse.set(k, { m, s: '' });
+      return;
+    }
     if (it.role === 'total') {
       row.lines.push(`${row.indent}${kStep(k, totals.get(k)!, ex(k.node.args[0]!, outerIdx, row), row)}`);
       return;
@@ -655,20 +677,22 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     const idx = S.map((_, d) => loopVar(d));
     const m = fresh('m');
     const acc = fresh('a');
-    const inner = (stmt: (v: string) => string) => {
+    varies.set(m, 1);
+    varies.set(acc, 1);
+    const inner = (stmt: (v: string, s: Scope) => string) => {
       const innerLines: string[] = [];
       const ind2 = openLoops(innerLines, ind, S, dims, 2);
       const s: Scope = { lines: innerLines, cache: new Map(), indent: ind2, level: 2, parent: outerScope };
       const v = ex(x, idx, s);
-      innerLines.push(`${ind2}${stmt(v)}`);
+      innerLines.push(`${ind2}${stmt(v, s)}`);
       lines.push(...innerLines);
       closeLoops(lines, ind, dims.length);
     };
     lines.push(`${ind}let ${m} = -Infinity;`);
     inner((v) => `if (${v} > ${m} || ${v} !== ${v}) ${m} = ${v};`);
     lines.push(`${ind}let ${acc} = 0;`);
-    inner((v) => `${acc} += ${exp}(${v} - ${m});`);
-    store(n, reducedOutIdx(n, idx), outerScope, `${m} - ${m} === 0 ? ${m} + ${log}(${acc}) : ${m}`);
+    inner((v, s) => `${acc} += ${mathCall('exp', `${v} - ${m}`, dialect, letIn(s))};`);
+    store(n, reducedOutIdx(n, idx), outerScope, `${m} - ${m} === 0 ? ${m} + ${mathCall('log', acc, dialect, letIn(outerScope))} : ${m}`);
     closeLoops(lines, '', kept.length);
     body.push(...lines);
   }

@@ -107,6 +107,12 @@ const CASES: Case[] = [
   { formula: 'sum(sum(x, dim=1) * sum(x ^ 2, dim=1))', shapes: { x: 'NC' } },
   { formula: 'sum(sum(x, dim=2) * max(x, dim=2))', shapes: { x: 'ABC' } },
   { formula: 'mean(max(0, -y * (a - b) + 0.5))', shapes: { a: 'N', b: 'N', y: 'N' } },
+  // logsumexp of an argument already shifted by its row max (the stabilizer's form).
+  { formula: 'sum(logsumexp(x - detach(max(x, dim=1, keepdim=true)), dim=1) * y)', shapes: { x: 'NC', y: 'N' } },
+  {
+    formula: 'sum(x - logsumexp(x - detach(where(max(x, dim=-1, keepdim=true) - max(x, dim=-1, keepdim=true) == 0, max(x, dim=-1, keepdim=true), 0)), dim=-1, keepdim=true))',
+    shapes: { x: 'ABC' },
+  },
   // Row statistics read at another row (a column broadcast, a data index): not the row loop's.
   { formula: 'sum(x * unsqueeze(sum(x, dim=1), 0))', shapes: { x: 'NN' } },
   { formula: 'sum(x * unsqueeze(logsumexp(x, dim=1)[idx], 1))', shapes: { x: 'NC', idx: 'N' }, ints: { idx: 'N' } },
@@ -160,9 +166,12 @@ describe('the float32 dialect', () => {
   it('uses the table-driven exp/log only for float32 programs', () => {
     const sig: Sig = { x: { shape: [4, 6] }, y: { shape: [4, 6] } };
     const f = 'mean(softplus(x) - x * y) + sum(logsumexp(x, dim=1))';
-    expect(program(f, sig, { dialect: 'float32' }).js.source).toMatch(/\$fexp\(/);
+    const js32 = runBody(program(f, sig, { dialect: 'float32' }));
+    expect(js32).toMatch(/\$EXP_HI\[/);
+    expect(js32).toMatch(/\$LOG_LOGC\[/);
+    expect(js32).not.toMatch(/Math\.exp\(/);
     const js64 = program(f, sig).js.source;
-    expect(js64).not.toMatch(/\$f(exp|log|log1p)\b/);
+    expect(js64).not.toMatch(/\$(EXP|LOG)_|\$f(exp|log|log1p)\b/);
     expect(js64).toMatch(/Math\.exp\(/);
   });
 });
@@ -203,6 +212,13 @@ describe('the loop plan', () => {
     expect(runBody(p).match(/Math\.exp\(/g)).toHaveLength(1);
   });
 
+  it('a logsumexp of x shifted by its row max takes no pass for its own max', () => {
+    const p = program('sum(logsumexp(x - detach(max(x, dim=1, keepdim=true)), dim=1) * y)', { x: { shape: [16, 10] }, y: { shape: [16] } });
+    const nest = p.schedule.nests.find((n) => n.outer.length > 0)!;
+    // max(x), then the sum of exp, then the gradient.
+    expect(nest.steps.filter((s) => s.inner.length > 0)).toHaveLength(3);
+  });
+
   it("reads pick's gradient sum at the index instead of looping over the row", () => {
     const p = ce();
     const picked = p.schedule.nests.flatMap((n) => n.steps.flatMap((s) => s.items)).filter((i) => i.kernel.pick);
@@ -234,7 +250,8 @@ describe('the loop plan', () => {
     });
     for (const body of innermostLoops(runBody(p))) {
       expect(body).not.toMatch(/Math\.(max|min|sign)\(/);
-      expect(body).not.toMatch(/\?/);
+      // The only conditional left is the NaN test guarding the exact form (never taken on real data).
+      expect(body.replace(/\b(\w+) === \1 \?/g, '')).not.toMatch(/\?/);
     }
   });
 
