@@ -71,6 +71,8 @@ const RENDER: Partial<Record<OpName, (xs: readonly string[], c: RenderCtx) => st
     const p = c.helper('pos', x);
     return `((${p} + (1 - ${p}) * ${e}) / ${c.helper('ope', x)})`;
   },
+  // x * log(y), 0 where x == 0 (NaN y stays NaN), as mathlib's $xlogy; the log written out inline.
+  xlogy: ([x, y], c) => `(${x} === 0 && ${y} === ${y} ? 0 : ${x} * ${mathCall('log', y!, c.dialect, c.let)})`,
   where: ([cond, a, b], c) => {
     const [cn, an, bn] = c.args as [Node, Node, Node];
     // Equality tests (ties, one-hot masks, zero guards) are rarely true: a jump predicts well.
