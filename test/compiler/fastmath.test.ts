@@ -4,7 +4,7 @@
 // the platform's libm); special values exactly as Math.*.
 
 import { describe, expect, it } from 'vitest';
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import { fexp, flog, flog1p } from '../../compiler/codegen/fastmath.js';
 import { rng } from '../helpers.js';
 
