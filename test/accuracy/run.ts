@@ -46,7 +46,7 @@ console.log('strata: typical, log-scale (1e-300..1e4), edges (exp overflow, prob
 console.log('gradients: against high-precision central differences, off the kinks-ties stratum; nf = non-finite where the truth is finite');
 for (const [group, make] of groups) {
   if (values.group && !values.group.split(',').includes(group)) continue;
-  const cases = make().filter((c) => !values.only || c.id.includes(values.only));
+  const cases = make().filter((c) => !values.only || values.only.split(',').some((o) => c.id.includes(o)));
   if (!cases.length) continue;
   console.log(`\n${group}`.padEnd(44) + 'value       grad        | as written: value  grad        | nf stable/written | digits');
   for (const c of cases) {

@@ -69,7 +69,7 @@ const ELEMENTWISE: Record<string, Elementwise> = {
   softplus: (A, a) => A.softplus(a!),
   log1mexp: (A, a) => A.log1mexp(a!),
   tanh: (A, a) => A.tanh(a!),
-  relu: (A, a) => A.inc(a!, (x) => (x.gt(0) ? x : new A.D(0))),
+  relu: (A, a) => A.inc(a!, (x) => (x.isNaN() || x.gt(0) ? x : new A.D(0))),
   sin: (A, a) => A.smooth(a!, (x) => A.D.sin(x)),
   cos: (A, a) => A.smooth(a!, (x) => A.D.cos(x)),
   tan: (A, a) => A.smooth(a!, (x) => A.D.tan(x)),

@@ -14,6 +14,15 @@ const CANCELLATION_RULES: RuleSpec[] = [
     example: 'g * (1 - c) - g * (1 + c)',
   },
   {
+    name: 'factor_opposite_constants',
+    lhs: 'k1 * a + k2 * b',
+    rhs: 'k1 * (a - b)',
+    when: (b) => b.nodes.get('k2')!.attrs.value === -b.nodes.get('k1')!.attrs.value!,
+    source: 'Herbie distribute-lft-out-- (after a constant sign)',
+    domain: 'all finite a, b',
+    example: '0.5 * a + -0.5 * b',
+  },
+  {
     name: 'factor_common_multiplier_sum',
     lhs: 'x * a + x * b',
     rhs: 'x * (a + b)',

@@ -84,6 +84,30 @@ const SIGMOID_RULES: RuleSpec[] = [
     domain: 'all finite x',
     example: 'x - log(1 + exp(x))',
   },
+  {
+    name: 'logsigmoid_difference',
+    lhs: 'logsigmoid(x) - logsigmoid(-x)',
+    rhs: 'x',
+    source: 'log σ(x) - log σ(-x) = x (the log-odds); the target gradient of binary cross-entropy with logits',
+    domain: 'all x (both terms round to -log 2 as written for |x| < 1e-16)',
+    example: 'log(sigmoid(x)) - log(1 - sigmoid(x))',
+  },
+  {
+    name: 'logsigmoid_difference_neg',
+    lhs: 'logsigmoid(-x) - logsigmoid(x)',
+    rhs: '-x',
+    source: 'log σ(-x) - log σ(x) = -x',
+    domain: 'all x',
+    example: 'log(1 - sigmoid(x)) - log(sigmoid(x))',
+  },
+  {
+    name: 'softplus_difference',
+    lhs: 'softplus(x) - softplus(-x)',
+    rhs: 'x',
+    source: 'softplus(x) - softplus(-x) = x',
+    domain: 'all x',
+    example: 'softplus(x) - softplus(-x)',
+  },
 ];
 
 export const sigmoidTable = ruleTable('sigmoid', 'stability', 'sigmoid, logsigmoid and softplus (logistic losses)', SIGMOID_RULES);

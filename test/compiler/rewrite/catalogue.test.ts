@@ -41,6 +41,9 @@ describe('sigmoid and softplus', () => {
   it('softplus(x) - x is softplus(-x)', () => expectRewrite('log(1 + exp(x)) - x', 'softplus(-x)', 'softplus_minus_x'));
   it('x - softplus(x) is logsigmoid(x)', () => expectRewrite('x - log(1 + exp(x))', 'logsigmoid(x)', 'x_minus_softplus'));
   it('-softplus(-x) is spelled logsigmoid(x)', () => expectRewrite('-softplus(-x)', 'logsigmoid(x)', 'logsigmoid-from-softplus'));
+  it('the log-odds of a sigmoid are x', () => expectRewrite('log(sigmoid(x)) - log(1 - sigmoid(x))', 'x', 'logsigmoid_difference'));
+  it('and their negation -x', () => expectRewrite('log(1 - sigmoid(x)) - log(sigmoid(x))', '-x', 'logsigmoid_difference_neg'));
+  it('softplus(x) - softplus(-x) is x', () => expectRewrite('softplus(x) - softplus(-x)', 'x', 'softplus_difference'));
   it('BCE on sigmoid(z) is the with-logits form', () =>
     expectRewrite('-(y * log(sigmoid(z)) + (1 - y) * log(1 - sigmoid(z)))', '-(y * logsigmoid(z) + (1 - y) * logsigmoid(-z))'));
   it('BCE written with p = sigmoid(z) in a let', () =>
@@ -84,6 +87,12 @@ describe('xlogy, norms, squares', () => {
 
 describe('cancellations in gradients', () => {
   it('g a - g b is g (a - b)', () => expectRewrite('g * (1 - c) - g * (1 + c)', 'g * -(2 * c)', 'factor_common_multiplier'));
+  it('k a - k b spelled with two constants is k (a - b)', () => expectRewrite('0.5 * a + -0.5 * b', '0.5 * (a - b)', 'factor_opposite_constants'));
+  it("so BCE's gradient in the target is the logit, to the last bit", () => {
+    const f = 'mean(-(t * log(sigmoid(x)) + (1 - t) * log(1 - sigmoid(x))))';
+    const r = compile(f).valueAndGrad({ x: { data: [1e-64, -3e-20], shape: [2] }, t: { data: [0.3, 0.9], shape: [2] } });
+    expect(Array.from(r.grads.t!.data)).toEqual([-1e-64 / 2, 3e-20 / 2]);
+  });
   it('g a + g b is g (a + b)', () => expectRewrite('g * (a - b) + g * (a + b)', 'g * (2 * a)', 'factor_common_multiplier_sum'));
   it('(x - y) - (x + y) is -2y', () => expectRewrite('(1 - c) - (1 + c)', '-(2 * c)', 'difference_of_difference_and_sum'));
   it('(x - y) + (x + y) is 2x', () => expectRewrite('(a - b) + (a + b)', '2 * a', 'sum_of_difference_and_sum'));
