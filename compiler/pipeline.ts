@@ -46,7 +46,17 @@ export function runPipeline(lowered: Lowered, opts: PipelineOptions): Program {
   const g = lowered.graph;
   const rewrites: RewriteEvent[] = [];
   const phases: { name: string; text: string }[] = [];
-  const snapshot = (name: string, results: [string, Node][]) => phases.push({ name, text: printProgram(results) });
+  // Printed only when explain() asks: printing every phase of every compiled signature would
+  // cost more than compiling it (nodes are immutable, so printing later shows the same program).
+  const snapshot = (name: string, results: [string, Node][]) => {
+    let text: string | undefined;
+    phases.push({
+      name,
+      get text() {
+        return (text ??= printProgram(results));
+      },
+    });
+  };
   const stable = opts.stabilize !== false;
 
   let root = lowered.root;

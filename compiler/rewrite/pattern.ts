@@ -122,13 +122,14 @@ export function match(p: Pattern, n: Node, b: Bindings): boolean {
     }
     if (op === 'gather' && !matchAttr(keyword(p, 'dim'), n.attrs.axis, b)) return false;
   }
+  // Only a commutative op tries a second order, so only it needs the bindings as they were;
+  // elsewhere a failed match fails the whole rule, whose bindings are then dropped.
+  if (!(COMMUTATIVE.has(op) && ps.length === 2)) return ps.every((q, i) => match(q, n.args[i]!, b));
   const s = snapshot(b);
-  if (ps.every((q, i) => match(q, n.args[i]!, b))) return true;
+  if (match(ps[0]!, n.args[0]!, b) && match(ps[1]!, n.args[1]!, b)) return true;
   restore(b, s);
-  if (COMMUTATIVE.has(op) && ps.length === 2) {
-    if (match(ps[0]!, n.args[1]!, b) && match(ps[1]!, n.args[0]!, b)) return true;
-    restore(b, s);
-  }
+  if (match(ps[0]!, n.args[1]!, b) && match(ps[1]!, n.args[0]!, b)) return true;
+  restore(b, s);
   return false;
 }
 
