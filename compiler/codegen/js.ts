@@ -128,10 +128,19 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
   // ---- expressions ------------------------------------------------------------------------
 
   /** The scope level an expression varies at: that of the loop variables and temporaries it names. */
+  const levels = new Map<string, number>();
   const levelOf = (code: string): number => {
-    let lv = 0;
+    let lv = levels.get(code);
+    if (lv !== undefined) return lv;
+    lv = 0;
     for (const id of code.match(/[A-Za-z_$][\w$]*/g) ?? []) lv = Math.max(lv, varies.get(id) ?? 0);
+    levels.set(code, lv);
     return lv;
+  };
+  /** A loop variable's level; names are reused by later loops, so memoized levels are dropped. */
+  const setLoopVar = (name: string, level: number) => {
+    if (varies.get(name) !== level) levels.clear();
+    varies.set(name, level);
   };
   const levelOfAll = (codes: readonly string[]) => codes.reduce((m, c) => Math.max(m, levelOf(c)), 0);
 
@@ -376,7 +385,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     let ind = indent;
     for (const d of dims) {
       lines.push(`${ind}for (let ${loopVar(d)} = 0; ${loopVar(d)} < ${shape[d]}; ${loopVar(d)}++) {`);
-      varies.set(loopVar(d), level);
+      setLoopVar(loopVar(d), level);
       ind += '  ';
     }
     return ind;
@@ -615,7 +624,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     let idx: string[] | undefined;
     if (isFlat(group)) {
       s.flat = 'i';
-      varies.set('i', 2);
+      setLoopVar('i', 2);
       lines.push(`for (let i = 0; i < ${numel(S)}; i++) {`);
     } else {
       idx = S.map((_, d) => loopVar(d));
@@ -709,7 +718,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     const acc = fresh('a');
     lines.push(`${ind}let ${acc} = 0;`);
     const innerLines = [`${ind}for (let p = 0; p < ${K}; p++) {`];
-    varies.set('p', 2);
+    setLoopVar('p', 2);
     const s: Scope = { lines: innerLines, cache: new Map(), indent: `${ind}  `, level: 2, parent: outerScope };
     const batch = idx.slice(0, r - 2);
     const av = ex(a, [...batch, idx[r - 2]!, 'p'], s);
