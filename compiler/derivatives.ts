@@ -82,7 +82,17 @@ function unreduce(g: Graph, n: Node, t: Node): Node {
 
 const STRUCTURAL: Partial<Record<OpName, AdjointFn>> = {
   sum: (g, n, gy) => [g.expand(unreduce(g, n, gy), n.args[0]!.shape)],
-  prod: (g, n, gy) => [build(g, 'g * y / x', { g: unreduce(g, n, gy), y: unreduce(g, n, n), x: n.args[0]! })],
+  prod: (g, n, gy) => {
+    // ∂prod/∂x_i is the product of the others: y / x_i without zeros; with one zero, the product
+    // of the non-zeros at that entry and 0 elsewhere; with two or more, 0 (y / x would be 0/0).
+    const x = n.args[0]!;
+    const dims = n.attrs.dims!;
+    const isZero = g.map('eq', [x, g.const(0)]);
+    const zeros = g.reduce('sum', isZero, dims, true);
+    const others = g.reduce('prod', g.map('where', [isZero, g.const(1), x]), dims, true);
+    const vars = { g: unreduce(g, n, gy), y: unreduce(g, n, n), x, c: zeros, z: isZero, n: others };
+    return [build(g, 'g * where(c == 0, y / x, where(c == 1 && z, n, 0))', vars)];
+  },
   logsumexp: (g, n, gy) => [build(g, 'g * exp(x - y)', { g: unreduce(g, n, gy), y: unreduce(g, n, n), x: n.args[0]! })],
   amax: (g, n, gy) => [extremumAdjoint(g, n, gy)],
   amin: (g, n, gy) => [extremumAdjoint(g, n, gy)],

@@ -82,3 +82,28 @@ describe('logsumexp rows at the edges', () => {
     expect(compile('log(sum(exp(x), dim=1))').forward({ x }).data[0]).toBe(-Infinity);
   });
 });
+
+describe('derivatives that do not divide by zero', () => {
+  it('prod: the product of the others, also at one zero and at two', () => {
+    const r = compile('sum(prod(x, dim=1))').valueAndGrad({ x: { data: [2, 3, 4, 0, 3, 4, 0, 0, 5], shape: [3, 3] } });
+    expect(Array.from(r.grads.x!.data)).toEqual([12, 8, 6, 12, 0, 0, 0, 0, 0]);
+  });
+  it('tanh far out: 4 sigmoid(2x) sigmoid(-2x) is e^-40-sized, not 1 - 1 = 0', () => {
+    const g = compile('sum(tanh(x))').valueAndGrad({ x: { data: [20, -20], shape: [2] } }).grads.x!.data;
+    const want = 4 * Math.exp(-40) / (1 + Math.exp(-40)) ** 2;
+    for (const v of g) expect(Math.abs(v / want - 1)).toBeLessThan(1e-14);
+  });
+  it('expm1 far out: exp(x), not expm1(x) + 1 = 0', () => {
+    const g = compile('sum(expm1(x))').valueAndGrad({ x: { data: [-40], shape: [1] } }).grads.x!.data;
+    expect(g[0]).toBe(Math.exp(-40));
+  });
+  it('log1mexp far out: exp(x) / expm1(x), not -1 / expm1(-x) = -1 / inf', () => {
+    const g = compile('sum(log1mexp(x))').valueAndGrad({ x: { data: [-709.9], shape: [1] } }).grads.x!.data;
+    expect(g[0]).toBeLessThan(0);
+    expect(Math.abs(g[0]! / -Math.exp(-709.9) - 1)).toBeLessThan(1e-12);
+  });
+  it('logaddexp of two equal infinities shares the gradient', () => {
+    const g = compile('sum(logaddexp(a, b))').valueAndGrad({ a: { data: [Infinity, -Infinity], shape: [2] }, b: { data: [Infinity, -Infinity], shape: [2] } }).grads;
+    expect(Array.from(g.a!.data)).toEqual([0.5, 0.5]);
+  });
+});
