@@ -73,6 +73,7 @@ export const messages = {
   LD3009: "Cannot differentiate with respect to '{0}': not a float input (float inputs: {1})",
   LD3010: 'gradOutput has shape {0} but the value has shape {1}',
   LD3011: "out buffer for '{0}' must be a Float32Array or Float64Array of {1} elements (the input is {2})",
+  LD3012: "out buffer for '{0}' shares memory with {1}: each gradient needs a buffer of its own, apart from the inputs (the loss reads every input while it writes every gradient)",
   // LD302x: anomaly mode (runtime/anomaly.ts): where a NaN or infinity first appeared
   LD3020: '{0} at {1} produced {2}{3}{4}',
   LD3021: "Input '{0}' contains {1}{2}{3}",

@@ -170,6 +170,12 @@ export class Loss implements CompiledLoss {
         if (given !== undefined) {
           const ok = (given instanceof Float32Array || given instanceof Float64Array) && given.length === t.data.length;
           if (!ok) throw new LossError(diag('LD3011', undefined, w, t.data.length, t.dtype));
+          // The generated loop reads the inputs while it writes the gradients: no memory in common.
+          const clash = prepared.find((p) => overlaps(given, p.tensor.data));
+          if (clash) throw new LossError(diag('LD3012', undefined, w, `input '${clash.name}'`));
+          if (gradOutput && overlaps(given, gradOutput.data)) throw new LossError(diag('LD3012', undefined, w, 'gradOutput'));
+          const twice = outs.findIndex((o, i) => i > 0 && overlaps(given, o));
+          if (twice > 0) throw new LossError(diag('LD3012', undefined, w, `the out buffer for '${wrt[twice - 1]}'`));
           g = { data: given, shape: [...t.shape] };
         } else {
           g = allocate(t.dtype, t.shape);
@@ -379,6 +385,10 @@ function sameCall(c: CallSignature, prepared: Prepared, wrt: string[] | undefine
   }
   return true;
 }
+
+/** Whether two typed arrays share any bytes. */
+const overlaps = (a: TypedData, b: TypedData) =>
+  a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 
 const sameStrings = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
