@@ -5,6 +5,7 @@ import { LossError } from '../grammar/source.js';
 import { evalCommand } from './eval.js';
 import { explainCommand } from './explain.js';
 import { listCommand } from './list.js';
+import { benchCommand } from './bench.js';
 import { multitaskCommand } from './multitask.js';
 import { plotCommand } from './plot.js';
 import { replCommand } from './repl/index.js';
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   eval: { run: evalCommand, summary: 'lossc eval <file.loss | -e FORMULA> [--loss NAME] --inputs inputs.json [--grad] [--check] [--params k=v …]' },
   explain: { run: explainCommand, summary: 'lossc explain <file.loss | -e FORMULA> [--loss NAME] [--inputs inputs.json] [--params k=v …]' },
   list: { run: listCommand, summary: 'lossc list [NAME]   (the standard library: signatures and docs)' },
+  bench: { run: benchCommand, summary: 'lossc bench   (W1–W8 against a hand-written loop, TensorFlow.js, gpu.js and PyTorch; from a source checkout)' },
   multitask: { run: multitaskCommand, summary: 'lossc multitask spec.json   (tasks weighted by inverse gradient norms; see docs/stdlib.md)' },
   repl: { run: replCommand, summary: 'lossc repl [--echo] [--seed N]   (interactive: bind tensors, evaluate formulas, :help)' },
   plot: { run: plotCommand, summary: 'lossc plot -e FORMULA [--from A --to B] [--grad] [--params k=v …] [-o out.svg]' },
