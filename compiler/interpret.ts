@@ -14,7 +14,7 @@
 
 import { LossError } from '../grammar/source.js';
 import { diag } from '../grammar/diagnostics.js';
-import { numel, type Node, type Shape } from './ir.js';
+import { numel, strides, type Node, type Shape } from './ir.js';
 import { opInfo } from './ops.js';
 import { printNode, topoOrder } from './print.js';
 
@@ -93,16 +93,6 @@ export const VALUES: Algebra = {
 };
 
 // ---- index structure ------------------------------------------------------------------
-
-export function strides(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
 
 /**
  * For every element of a tensor of shape `over`, in row-major order, the offset

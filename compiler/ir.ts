@@ -37,6 +37,17 @@ export interface Node {
 export const MAX_NODE_ELEMENTS = 2 ** 31 - 1;
 
 export const numel = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
+/** Row-major strides: how far one step along each dim moves in the flat data. */
+export function strides(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
+
 export const sameShape = (a: Shape, b: Shape): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 export const fmtShape = (s: Shape): string => `[${s.join(', ')}]`;

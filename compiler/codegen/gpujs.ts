@@ -19,7 +19,7 @@
 // steps the runtime (runtime/gpujsBackend.ts) executes; nothing here touches gpu.js.
 
 import type { Node, Shape } from '../ir.js';
-import { numel, sameShape } from '../ir.js';
+import { numel, sameShape, strides } from '../ir.js';
 import { opInfo } from '../ops.js';
 import type { Group, Kernel, Schedule } from '../schedule.js';
 import { KERNEL_OPS, kernelNum, type ElementwiseOp } from './gpujsMath.js';
@@ -107,16 +107,6 @@ export interface GpuPlan {
 }
 
 // ---- index expressions ---------------------------------------------------------------------
-
-const strides = (shape: Shape): number[] => {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-};
 
 interface Scope {
   lines: string[];

@@ -12,7 +12,7 @@
 // the runtime turns into a LossError; the factory receives `fail` once.
 
 import type { Node, Shape } from '../ir.js';
-import { numel } from '../ir.js';
+import { numel, strides } from '../ir.js';
 import { opInfo } from '../ops.js';
 import { isLeaf, peelViews, type Group, type Kernel, type Nest, type NestItem, type Schedule } from '../schedule.js';
 import { HELPERS, mathCall, preludeFor, renderOp, type Dialect, type HelperName } from './jsops.js';
@@ -32,16 +32,6 @@ export function numLit(v: number): string {
   const s = String(v);
   return v < 0 ? `(${s})` : s;
 }
-
-const strides = (shape: Shape): number[] => {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-};
 
 /** Offset terms `i0 * 12`, `i1`, skipping zero indices and size-1 dims. */
 function offsetTerms(shape: Shape, idx: readonly string[]): string[] {
