@@ -53,6 +53,8 @@ export const OPS = {
   const: { kind: 'leaf', syntax: { name: 'const' } },
   input: { kind: 'leaf', syntax: { name: 'input' } },
   iota: { kind: 'leaf', syntax: { name: 'iota' } },
+  // A number computed from symbolic sizes (compiler/symbolic.ts): a constant no pass folds.
+  size: { kind: 'leaf', syntax: { name: 'size' } },
 
   // elementwise, unary
   neg: { kind: 'elementwise', syntax: { name: 'neg', prefix: '-' }, eval: (a) => -a, js: (a) => `(-${a})`, intClosed: true },

@@ -153,6 +153,7 @@ type NotElementwise =
   | 'const'
   | 'input'
   | 'iota'
+  | 'size'
   | 'sum'
   | 'prod'
   | 'amax'
