@@ -8,7 +8,7 @@ import type { DiagnosticCode } from '../grammar/diagnostics.js';
 import type { Graph, Node } from './ir.js';
 import { numel } from './ir.js';
 import { opInfo, type OpName } from './ops.js';
-import { boolV, numV, tensorV, type Value } from './values.js';
+import { boolV, numV, sizeV, tensorV, type Value } from './values.js';
 
 export interface BuiltinCtx {
   g: Graph;
@@ -49,11 +49,24 @@ const def = (sig: string, doc: string, lower: (c: BuiltinCtx) => Value): Builtin
 
 /** Elementwise op on values; folds to a number when every argument is one. */
 export function elementwiseV(g: Graph, op: OpName, vals: Value[], span: Span): Value {
-  if (vals.every((v) => v.kind === 'num' || v.kind === 'bool')) {
+  if (vals.every((v) => v.kind === 'num' || v.kind === 'bool') && !keepsSize(g, op, vals)) {
+    // A product of sizes is a size (a reshape's -1, a flattened count).
+    if (op === 'mul' && vals.every((v) => v.kind === 'num' && v.size)) return sizeV((vals[0] as { value: number }).value * (vals[1] as { value: number }).value);
     const xs = vals.map((v) => (v.kind === 'num' ? v.value : v.kind === 'bool' && v.value ? 1 : 0));
     return numV(opInfo(op).eval!(...xs));
   }
   return tensorV(g.map(op, vals.map((v) => toNode(g, v, span)), span));
+}
+
+/**
+ * Whether arithmetic on compile-time numbers must stay in the program: when exporting, a
+ * number computed from a symbolic size (`smoothing / size(x, 1)`) is a run-time value.
+ * Comparisons stay compile-time (they decide with the probes; see compiler/symbolic.ts).
+ */
+function keepsSize(g: Graph, op: OpName, vals: Value[]): boolean {
+  if (!g.symbolic || opInfo(op).intArgsOk || op === 'not') return false;
+  if (op === 'mul' && vals.every((v) => v.kind === 'num' && v.size)) return false;
+  return vals.some((v) => v.kind === 'num' && v.size && g.symbolic!.isSymbolic(v.value));
 }
 
 export const elementwise = (c: BuiltinCtx, op: OpName, names: string[]): Value =>
@@ -70,7 +83,7 @@ export function mean(g: Graph, x: Node, dims: number[] | undefined, keepdim: boo
   const rank = x.shape.length;
   const reduced = dims && dims.length ? [...new Set(dims.map((d) => g.normDim(d, rank, span)))] : x.shape.map((_, i) => i);
   const count = reduced.reduce((n, d) => n * (x.shape[d] ?? 1), 1);
-  return g.map('div', [s, g.const(count, span)], span);
+  return g.map('div', [s, g.count(count, span)], span);
 }
 
 /** max(x) / max(x, dim=…) reduce; max(a, b) is elementwise. Same for min. */
@@ -202,10 +215,10 @@ export const BUILTINS: Record<string, Builtin> = {
   }),
   size: def('x, dim?', 'the size of `dim` (a compile-time number); without dim, the number of elements', (c) => {
     const x = c.tensor('x');
-    if (!c.has('dim')) return numV(numel(x.shape));
-    return numV(x.shape.length === 0 ? 1 : x.shape[c.g.normDim(c.int('dim'), x.shape.length, c.span)]!);
+    if (!c.has('dim')) return sizeV(numel(x.shape));
+    return sizeV(x.shape.length === 0 ? 1 : x.shape[c.g.normDim(c.int('dim'), x.shape.length, c.span)]!);
   }),
-  numel: def('x', 'the number of elements (a compile-time number)', (c) => numV(numel(c.tensor('x').shape))),
+  numel: def('x', 'the number of elements (a compile-time number)', (c) => sizeV(numel(c.tensor('x').shape))),
   rank: def('x', 'the number of dims (a compile-time number)', (c) => numV(c.tensor('x').shape.length)),
   reduce: def('x, reduction', 'reduction "mean" | "sum" | "none" | "batchmean" (sum / size(x, 0))', (c) => {
     const x = c.tensor('x');
@@ -219,7 +232,7 @@ export const BUILTINS: Record<string, Builtin> = {
       case 'mean':
         return tensorV(mean(g, x, undefined, false, c.span));
       case 'batchmean':
-        return tensorV(g.map('div', [g.reduce('sum', x, undefined, false, c.span), g.const(x.shape.length ? x.shape[0]! : 1, c.span)], c.span));
+        return tensorV(g.map('div', [g.reduce('sum', x, undefined, false, c.span), g.count(x.shape.length ? x.shape[0]! : 1, c.span)], c.span));
       default:
         return c.fail('reduction', 'LD2042', 'reduction', '"mean", "sum", "none" or "batchmean"');
     }
@@ -265,7 +278,7 @@ export const BUILTINS: Record<string, Builtin> = {
 
 export function toNode(g: Graph, v: Value, span: Span): Node {
   if (v.kind === 'tensor') return v.node;
-  if (v.kind === 'num') return g.const(v.value, span);
+  if (v.kind === 'num') return v.size ? g.count(v.value, span) : g.const(v.value, span);
   if (v.kind === 'bool') return g.const(v.value ? 1 : 0, span);
   return g.fail(span, 'LD2008', 'a tensor', v.kind === 'str' ? `the string ${JSON.stringify(v.value)}` : v.kind === 'list' ? 'a list' : `the function ${v.def.name}`);
 }

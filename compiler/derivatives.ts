@@ -140,7 +140,8 @@ export function adjointRule(n: Node): AdjointFn | undefined {
   if (n.op === 'max' || n.op === 'min') {
     const r = EXTREMUM[n.op];
     const [a, b] = n.args as [Node, Node];
-    const templates = b.op === 'const' || a.op === 'const' ? r.vsConst : r.split;
+    const constant = (x: Node) => x.op === 'const' || x.op === 'size';
+    const templates = constant(b) || constant(a) ? r.vsConst : r.split;
     return (g, node, gy) => templates.map((t) => build(g, t, elementwiseVars(node, gy)));
   }
   const templates = ELEMENTWISE[n.op];

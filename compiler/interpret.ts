@@ -156,6 +156,7 @@ export function evalNode(n: Node, args: readonly Float64Array[], alg: Algebra = 
   const kind = opInfo(n.op).kind;
   switch (n.op) {
     case 'const':
+    case 'size':
       out.fill(n.attrs.value!);
       return out;
     case 'input':

@@ -7,6 +7,7 @@
 import { LossError, type Span } from '../grammar/source.js';
 import { diag, type DiagnosticCode } from '../grammar/diagnostics.js';
 import { opInfo, type OpName } from './ops.js';
+import type { SizeSymbols } from './symbolic.js';
 
 export type DType = 'float' | 'int';
 export type Shape = readonly number[];
@@ -85,6 +86,12 @@ export class Graph {
   private nextId = 0;
   /** Span attached to nodes created without an explicit one (set by rewrites and AD). */
   defaultSpan?: Span;
+  /** Set when compiling for export: shapes hold probes of symbolic dims (compiler/symbolic.ts). */
+  readonly symbolic?: SizeSymbols;
+
+  constructor(symbolic?: SizeSymbols) {
+    this.symbolic = symbolic;
+  }
 
   get size(): number {
     return this.table.size;
@@ -98,7 +105,8 @@ export class Graph {
   make(op: OpName, args: readonly Node[], attrs: Attrs, shape: Shape, dtype: DType, span?: Span): Node {
     // Every node may be materialized as a typed array: refuse what none can hold (and the
     // loops of billions of iterations it would take) at the expression that asks for it.
-    if (numel(shape) > MAX_NODE_ELEMENTS) this.fail(span, 'LD2048', fmtShape(shape), MAX_NODE_ELEMENTS);
+    // (Probe sizes are not real sizes: a symbolic program is checked at run time instead.)
+    if (!this.symbolic && numel(shape) > MAX_NODE_ELEMENTS) this.fail(span, 'LD2048', fmtShape(shape), MAX_NODE_ELEMENTS);
     const key = `${op}|${args.map((a) => a.id).join(',')}|${attrKey(attrs)}|${dtype}|${shape.join(',')}`;
     const found = this.table.get(key);
     if (found) return found;
@@ -122,6 +130,14 @@ export class Graph {
   }
   input(name: string, shape: Shape, dtype: DType, span?: Span): Node {
     return this.make('input', [], { name }, shape, dtype, span);
+  }
+  /**
+   * A number of elements as a scalar: a constant, or a `size` leaf when it depends on a
+   * symbolic dim (so that no pass folds the probe into the program).
+   */
+  count(value: number, span?: Span): Node {
+    if (this.symbolic?.isSymbolic(value)) return this.make('size', [], { value }, [], 'float', span);
+    return this.const(value, span);
   }
   /** The index along `axis` of each element of a tensor of `shape`. */
   iota(shape: Shape, axis: number, span?: Span): Node {

@@ -12,7 +12,8 @@ import { Graph, type DType, type Node, type Shape } from './ir.js';
 import { BUILTINS, CONSTANTS, elementwiseV, toNode, type BuiltinCtx } from './builtins.js';
 import { PRELUDE_SOURCE } from './prelude.js';
 import { libraryLoss, libraryNames } from './library.js';
-import { boolV, describeValue, Env, numV, strV, tensorV, type Value } from './values.js';
+import { boolV, describeValue, Env, numV, sizeV, strV, tensorV, type Value } from './values.js';
+import type { SizeSymbols } from './symbolic.js';
 import type { OpName } from './ops.js';
 
 export type OptionValue = number | string | boolean;
@@ -69,8 +70,14 @@ export interface Lowered {
 }
 
 export class Lowerer {
-  readonly g = new Graph();
-  private readonly ctx: Ctx = { g: this.g, depth: 0 };
+  readonly g: Graph;
+  private readonly ctx: Ctx;
+
+  /** `symbolic`: compile for export, with probe sizes for the symbolic dims (compiler/symbolic.ts). */
+  constructor(symbolic?: SizeSymbols) {
+    this.g = new Graph(symbolic);
+    this.ctx = { g: this.g, depth: 0 };
+  }
 
   /** The global scope: prelude and unit defs, then constants are looked up last. */
   globalEnv(unit: SourceUnit): Env {
@@ -146,7 +153,7 @@ export class Lowerer {
           throw new LossError(diag('LD2047', this.span(callSpan), p.name, loss.name, `${name} = ${size}, but ${dimOwner.get(name)} has ${name} = ${prev.value}`));
         }
         dimOwner.set(name, p.name);
-        env.set(name, numV(size));
+        env.set(name, sizeV(size));
       }
     }
     for (const p of loss.tensorParams) {
@@ -243,7 +250,7 @@ export class Lowerer {
           if (v.kind === 'bool') return boolV(!v.value);
           return elementwiseV(g, 'not', [v], this.span(e.span));
         }
-        if (v.kind === 'num') return numV(-v.value);
+        if (v.kind === 'num' && !(v.size && g.symbolic)) return numV(-v.value);
         return tensorV(g.map('neg', [this.asTensor(v, e.span)], this.span(e.span)));
       }
       case 'binary':

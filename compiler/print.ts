@@ -69,6 +69,9 @@ function renderOp(n: Node, names: Map<Node, string>, top: boolean): string {
       return formatNumber(n.attrs.value!);
     case 'input':
       return n.attrs.name!;
+    case 'size':
+      // A count of elements that depends on symbolic dims (printed with its probe value).
+      return `size(${n.attrs.value})`;
     case 'iota':
       return `iota([${n.attrs.shape!.join(', ')}], ${n.attrs.axis})`;
     case 'cast':

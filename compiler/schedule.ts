@@ -102,7 +102,7 @@ export interface Schedule {
 const SINGLE_PASS = new Set(['sum', 'prod', 'amax', 'amin', 'norm']);
 
 /** Leaves that are read, not computed. */
-export const isLeaf = (n: Node) => n.op === 'input' || n.op === 'const' || n.op === 'iota';
+export const isLeaf = (n: Node) => n.op === 'input' || n.op === 'const' || n.op === 'iota' || n.op === 'size';
 
 export function schedule(outputs: Node[]): Schedule {
   const order = topoOrder(outputs);
@@ -347,7 +347,7 @@ export function readIndices(k: Kernel, materialized: Set<Node>): Map<Node, Sym[]
   const out = new Map<Node, Sym[][]>();
   const seen = new Set<string>();
   const visit = (n: Node, idx: readonly Sym[], self: boolean): void => {
-    if (n.op === 'const' || n.op === 'input') return;
+    if (n.op === 'const' || n.op === 'size' || n.op === 'input') return;
     if (!self && materialized.has(n)) {
       const list = out.get(n) ?? [];
       if (!list.some((v) => v.every((s, i) => s === idx[i]))) list.push([...idx]);

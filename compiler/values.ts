@@ -7,7 +7,7 @@ import type { Node } from './ir.js';
 
 export type Value =
   | { kind: 'tensor'; node: Node }
-  | { kind: 'num'; value: number }
+  | { kind: 'num'; value: number; /** A size or product of sizes (symbolic when exporting). */ size?: boolean }
   | { kind: 'str'; value: string }
   | { kind: 'bool'; value: boolean }
   | { kind: 'list'; items: Value[] }
@@ -16,6 +16,8 @@ export type Value =
 
 export const tensorV = (node: Node): Value => ({ kind: 'tensor', node });
 export const numV = (value: number): Value => ({ kind: 'num', value });
+/** A number that is a size: `size(x, 1)`, `numel(x)`, a named dim. */
+export const sizeV = (value: number): Value => ({ kind: 'num', value, size: true });
 export const strV = (value: string): Value => ({ kind: 'str', value });
 export const boolV = (value: boolean): Value => ({ kind: 'bool', value });
 

@@ -22,7 +22,15 @@ export type { Dialect } from './jsops.js';
 export interface GenerateOptions {
   /** 'float32' when every result is float32: exp/log/log1p may then use the fast tables. */
   dialect?: Dialect;
+  /**
+   * How a size (a loop bound, stride, buffer length or index limit) is written: by default the
+   * number itself; for export, an expression of the symbolic dims (compiler/symbolic.ts).
+   */
+  sizeText?: (size: number) => string;
 }
+
+/** Sizes written as numbers (the JIT's programs have concrete shapes). */
+const literalSize = (size: number): string => String(size);
 
 export function numLit(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
@@ -34,17 +42,17 @@ export function numLit(v: number): string {
 }
 
 /** Offset terms `i0 * 12`, `i1`, skipping zero indices and size-1 dims. */
-function offsetTerms(shape: Shape, idx: readonly string[]): string[] {
+function offsetTerms(shape: Shape, idx: readonly string[], sz: (size: number) => string): string[] {
   const st = strides(shape);
   const terms: string[] = [];
   idx.forEach((v, d) => {
     if (shape[d] === 1 || v === '0') return;
-    terms.push(st[d] === 1 ? v : `${v} * ${st[d]}`);
+    terms.push(st[d] === 1 ? v : `${v} * ${sz(st[d]!)}`);
   });
   return terms;
 }
 
-const offsetExpr = (shape: Shape, idx: readonly string[]) => offsetTerms(shape, idx).join(' + ') || '0';
+const offsetTermsText = (shape: Shape, idx: readonly string[], sz: (size: number) => string) => offsetTerms(shape, idx, sz).join(' + ') || '0';
 
 /** Operand index for NumPy broadcasting (shapes right-aligned, size-1 dims read at 0). */
 function broadcastIdx(idx: readonly string[], outShape: Shape, argShape: Shape): string[] {
@@ -83,6 +91,8 @@ const ACC_INIT: Record<string, string> = { sum: '0', norm: '0', prod: '1', amax:
 
 export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opts: GenerateOptions = {}): JsKernelSource {
   const dialect: Dialect = opts.dialect ?? 'float64';
+  const sz = opts.sizeText ?? literalSize;
+  const offsetExpr = (shape: Shape, idx: readonly string[]) => offsetTermsText(shape, idx, sz);
   const storage = new Map<Node, string>();
   const scalars = new Set<Node>();
   const scratch: string[] = [];
@@ -111,7 +121,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     } else {
       const name = `b${bufId++}`;
       storage.set(n, name);
-      scratch.push(`const ${name} = new Float64Array(${numel(n.shape)});`);
+      scratch.push(`const ${name} = new Float64Array(${sz(numel(n.shape))});`);
     }
   }
 
@@ -180,7 +190,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
 
   /** Offset of a read at idx: the row-invariant part hoisted, the varying part inline. */
   const offset = (shape: Shape, idx: readonly string[], s: Scope): string => {
-    const terms = offsetTerms(shape, idx);
+    const terms = offsetTerms(shape, idx, sz);
     if (terms.length === 0) return '0';
     const inv = terms.filter((t) => levelOf(t.split(' ')[0]!) < s.level);
     const vary = terms.filter((t) => levelOf(t.split(' ')[0]!) >= s.level);
@@ -209,6 +219,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
   /** Expression for n at idx, emitting temporaries. idx undefined = flat loop. */
   const ex = (n: Node, idx: readonly string[] | undefined, s: Scope, self?: Node): string => {
     if (n.op === 'const') return numLit(n.attrs.value!);
+    if (n.op === 'size') return sz(n.attrs.value!);
     if (n !== self && (storage.has(n) || rowVars.has(n))) {
       const code = read(n, idx, s);
       const lv = readLevel(n, idx, s);
@@ -291,7 +302,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     sites.push({ node: site, limit });
     // The reported position uses the loop variables visible where the check runs.
     const pos = idx.map((i) => (levelOf(i) <= h.level ? i : '0'));
-    h.lines.push(`${h.indent}if (!(${v} >= 0 && ${v} < ${limit})) fail(${sites.length - 1}, ${v}, [${pos.join(', ')}]);`);
+    h.lines.push(`${h.indent}if (!(${v} >= 0 && ${v} < ${sz(limit)})) fail(${sites.length - 1}, ${v}, [${pos.join(', ')}], ${sz(limit)});`);
     return v;
   };
 
@@ -307,7 +318,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     const lv = levelOfAll(idx);
     const flat = temp(s, offsetExpr(outShape, idx), lv);
     const st = strides(inShape);
-    return inShape.map((d, j) => (d === 1 ? '0' : temp(s, `Math.floor(${flat} / ${st[j]}) % ${d}`, lv)));
+    return inShape.map((d, j) => (d === 1 ? '0' : temp(s, `Math.floor(${flat} / ${sz(st[j]!)}) % ${sz(d)}`, lv)));
   };
 
   /** exp(x - lse) inside a nest whose logsumexp pass kept exp(x - max): that value times 1/sum. */
@@ -374,7 +385,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
   const openLoops = (lines: string[], indent: string, shape: Shape, dims: readonly number[], level: number): string => {
     let ind = indent;
     for (const d of dims) {
-      lines.push(`${ind}for (let ${loopVar(d)} = 0; ${loopVar(d)} < ${shape[d]}; ${loopVar(d)}++) {`);
+      lines.push(`${ind}for (let ${loopVar(d)} = 0; ${loopVar(d)} < ${sz(shape[d]!)}; ${loopVar(d)}++) {`);
       setLoopVar(loopVar(d), level);
       ind += '  ';
     }
@@ -414,7 +425,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
       if (it.phase !== 'max' || !usesSoftmax(it.kernel.node, items)) continue;
       const inner = it.kernel.loopShape.slice(r);
       const buf = `e${bufId++}`;
-      scratch.push(`const ${buf} = new Float64Array(${numel(inner)});`);
+      scratch.push(`const ${buf} = new Float64Array(${sz(numel(inner))});`);
       softmax.set(it.kernel.node, { buf, inv: '', inner });
     }
     const lse = new Map<Kernel, { m: string; s: string }>();
@@ -541,7 +552,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     const S = k.loopShape;
     const size = S[S.length - 1]!;
     const t = ex(pick.index, broadcastIdx([...outerIdx, '0'], S, pick.index.shape), row);
-    const ok = temp(row, `${t} >= 0 && ${t} < ${size}`, 1);
+    const ok = temp(row, `${t} >= 0 && ${t} < ${sz(size)}`, 1);
     const tc = temp(row, `${ok} ? ${t} : 0`, 1);
     const v = ex(pick.value, broadcastIdx([...outerIdx, tc], S, pick.value.shape), row);
     finishRow(k.node, `${ok} ? ${'-('.repeat(pick.negations)}${v}${')'.repeat(pick.negations)} : 0`, outerIdx, row);
@@ -583,8 +594,8 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
       if (seen.has(n)) continue;
       seen.add(n);
       const stored = storage.has(n) && !group.kernels.some((k) => k.kind === 'map' && k.node === n);
-      if (stored || n.op === 'const' || n.op === 'input') {
-        if (n.op !== 'const' && numel(n.shape) !== 1 && !sameShapeArr(n.shape, S)) return false;
+      if (stored || n.op === 'const' || n.op === 'size' || n.op === 'input') {
+        if (n.op !== 'const' && n.op !== 'size' && numel(n.shape) !== 1 && !sameShapeArr(n.shape, S)) return false;
         continue;
       }
       if (opInfo(n.op).kind !== 'elementwise') return false;
@@ -615,7 +626,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     if (isFlat(group)) {
       s.flat = 'i';
       setLoopVar('i', 2);
-      lines.push(`for (let i = 0; i < ${numel(S)}; i++) {`);
+      lines.push(`for (let i = 0; i < ${sz(numel(S))}; i++) {`);
     } else {
       idx = S.map((_, d) => loopVar(d));
       s.indent = openLoops(lines, '', S, S.map((_, d) => d), 2);
@@ -707,7 +718,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     const outerScope: Scope = { lines, cache: new Map(), indent: ind, level: 1, parent: top };
     const acc = fresh('a');
     lines.push(`${ind}let ${acc} = 0;`);
-    const innerLines = [`${ind}for (let p = 0; p < ${K}; p++) {`];
+    const innerLines = [`${ind}for (let p = 0; p < ${sz(K)}; p++) {`];
     setLoopVar('p', 2);
     const s: Scope = { lines: innerLines, cache: new Map(), indent: `${ind}  `, level: 2, parent: outerScope };
     const batch = idx.slice(0, r - 2);
@@ -744,13 +755,14 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
       body.push(`${target}[0] = ${storage.get(n)};`);
       return;
     }
-    const size = numel(n.shape);
+    const size = sz(numel(n.shape));
     if (storage.has(n)) {
       body.push(`for (let i = 0; i < ${size}; i++) ${target}[i] = ${storage.get(n)}[i];`);
     } else if (isLeaf(n) && n.op !== 'iota') {
       const s: Scope = { lines: [], cache: new Map(), indent: '  ', level: 2, flat: 'i' };
       body.push(`for (let i = 0; i < ${size}; i++) {`);
-      body.push(...s.lines, `  ${target}[i] = ${n.op === 'const' ? numLit(n.attrs.value!) : read(n, undefined, s)};`, '}');
+      const leaf = n.op === 'const' ? numLit(n.attrs.value!) : n.op === 'size' ? sz(n.attrs.value!) : read(n, undefined, s);
+      body.push(...s.lines, `  ${target}[i] = ${leaf};`, '}');
     } else {
       throw new Error(`internal: result ${n.op} has no storage`);
     }

@@ -70,7 +70,11 @@ const FOLD_RULES: RuleSpec[] = [
       if (v === undefined || n.args.length !== 1) return undefined;
       const x = n.args[0]!;
       const count = x.shape.reduce((a, b) => a * b, 1) / Math.max(n.shape.reduce((a, b) => a * b, 1), 1);
-      if (n.op === 'sum') return g.expand(g.const(v * count), n.shape);
+      if (n.op === 'sum') {
+        // A count of symbolic dims stays a size leaf (compiler/symbolic.ts) for export.
+        const total = g.symbolic?.isSymbolic(count) ? g.map('mul', [g.const(v), g.count(count)]) : g.const(v * count);
+        return g.expand(total, n.shape);
+      }
       if (n.op === 'amax' || n.op === 'amin') return count > 0 ? g.expand(g.const(v), n.shape) : undefined;
       return undefined;
     },
