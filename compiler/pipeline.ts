@@ -80,6 +80,8 @@ export function runPipeline(lowered: Lowered, opts: PipelineOptions): Program {
     snapshot('gradient, simplified', outputs.map((o) => [o.label, o.node]));
   }
   const sched = schedule(outputs.map((o) => o.node));
-  const js = generateJs(sched, inputs, outputs.map((o) => o.node), { dialect: opts.dialect });
+  // A symbolic program (export) writes its sizes as expressions of the dims.
+  const sizes = g.symbolic;
+  const js = generateJs(sched, inputs, outputs.map((o) => o.node), { dialect: opts.dialect, sizeText: sizes && ((v) => sizes.text(v)) });
   return { graph: g, inputs, outputs, rewrites, phases, schedule: sched, js };
 }

@@ -4,7 +4,7 @@
 // runtime input errors (runtime/). Codes are never renumbered or reused; other stages add their
 // entries to `messages` below, in their own range.
 
-import type { Diagnostic, Span } from './source.js';
+import { LossError, type Diagnostic, type SourceText, type Span } from './source.js';
 
 export const messages = {
   // --- LD1xxx: lexing and parsing (grammar/) ---
@@ -60,6 +60,9 @@ export const messages = {
   LD2072: "gpuMode '{0}' applies to backend 'gpu.js' only (the backend is '{1}')",
   LD2073: 'gpu.js could not build kernel {0} ({1}) in mode {2}: {3}',
   LD2074: 'A tensor of {0} elements is too large for the gpu.js backend: its kernels index in float32, exactly only below {1} elements',
+  // LD208x: compile-time export (compiler/export/)
+  LD2080: 'Cannot export this loss: {0}',
+  LD2081: "Shape of input '{0}': {1}",
 
   // --- LD3xxx: inputs at call time (runtime/) ---
   LD3001: "Missing input '{0}'",
@@ -120,4 +123,12 @@ export function diag(code: DiagnosticCode, span: Span | undefined, ...args: unkn
   const d: Diagnostic = { code, message: template === undefined ? args.join(', ') || code : formatMessage(template, args) };
   if (span) d.span = span;
   return d;
+}
+
+/** Attaches the source text to a LossError (for the caret display); anything else is a bug made visible as LossError. */
+export function withSource(e: unknown, source: SourceText): LossError {
+  if (e instanceof LossError) return e.source ? e : new LossError(e.diagnostics, source);
+  if (e instanceof RangeError) return new LossError(diag('LD2046', undefined, e.message), source);
+  const msg = e instanceof Error ? e.message : String(e);
+  return new LossError(diag('LD9999', undefined, msg), source);
 }

@@ -5,11 +5,10 @@
 // (shapes are part of the signature). Everything a user can get wrong raises LossError.
 
 import type { LossDef, SourceUnit } from '../grammar/ast.js';
-import { parseSource } from '../grammar/index.js';
 import { LossError, type SourceText } from '../grammar/source.js';
-import { diag } from '../grammar/diagnostics.js';
+import { diag, withSource } from '../grammar/diagnostics.js';
 import { Lowerer, matchDims, type InputSig, type OptionValue } from '../compiler/lower.js';
-import { checkLoss, resolveInputs } from '../compiler/resolve.js';
+import { frontEnd, indexInputs, type ParamInfo } from '../compiler/frontend.js';
 import { runPipeline, type Program } from '../compiler/pipeline.js';
 import type { RewriteEvent } from '../compiler/rewrite/engine.js';
 import { printNode } from '../compiler/print.js';
@@ -56,12 +55,6 @@ export interface CompiledLoss {
   check(inputs: Record<string, TensorLike>): CheckReport;
 }
 
-interface ParamInfo {
-  name: string;
-  dtype?: 'float' | 'int';
-  optional: boolean;
-}
-
 interface Instance {
   program: Program;
   run: RunFn;
@@ -96,34 +89,12 @@ export class Loss implements CompiledLoss {
     this.detectAnomaly = opts.detectAnomaly === true;
     this.gpu = backendFor(opts.backend, opts.gpuMode);
     try {
-      this.unit = parseSource(text, this.source.name);
-      this.options = { ...(opts.params ?? {}) };
-      for (const [k, v] of Object.entries(this.options)) {
-        if (!['number', 'string', 'boolean'].includes(typeof v)) throw new LossError(diag('LD2042', undefined, k, 'a number, string or boolean'));
-      }
-      if (this.unit.body) {
-        if (opts.loss !== undefined && !this.unit.losses.some((l) => l.name === opts.loss)) throw new LossError(diag('LD2040', undefined, opts.loss, this.unit.losses.map((l) => l.name).join(', ') || 'none'));
-      }
-      const chosen = opts.loss !== undefined ? this.unit.losses.find((l) => l.name === opts.loss) : this.unit.body ? undefined : this.unit.losses[0];
-      if (opts.loss !== undefined && !chosen) throw new LossError(diag('LD2040', undefined, opts.loss, this.unit.losses.map((l) => l.name).join(', ') || 'none'));
-      if (!chosen && !this.unit.body) throw new LossError(diag('LD2044', undefined, 'the source defines no loss and has no formula'));
-      if (chosen && this.unit.losses.length > 1 && opts.loss === undefined) {
-        throw new LossError(diag('LD2040', chosen.nameSpan, '(none chosen)', this.unit.losses.map((l) => l.name).join(', ')));
-      }
-      if (chosen) {
-        this.lossDef = chosen;
-        this.name = chosen.name;
-        checkLoss(this.unit, chosen);
-        const optionNames = new Set(chosen.options.map((o) => o.name));
-        for (const k of Object.keys(this.options)) {
-          if (!optionNames.has(k)) throw new LossError(diag('LD2041', chosen.nameSpan, k, chosen.name, [...optionNames].join(', ') || 'none'));
-        }
-        this.params = chosen.tensorParams.map((p) => ({ name: p.name, dtype: p.dtype, optional: p.default !== undefined }));
-      } else {
-        this.name = 'formula';
-        const free = resolveInputs(this.unit, this.unit.body!, Object.keys(this.options));
-        this.params = free.map((name) => ({ name, optional: false }));
-      }
+      const fe = frontEnd(text, this.source.name, opts.loss, opts.params ?? {});
+      this.unit = fe.unit;
+      this.lossDef = fe.lossDef;
+      this.name = fe.name;
+      this.params = fe.params;
+      this.options = fe.options;
       this.inputs = this.params.map((p) => p.name);
     } catch (e) {
       throw withSource(e, this.source);
@@ -326,43 +297,6 @@ export class Loss implements CompiledLoss {
   }
 }
 
-/** Names a formula uses as integer indices: pick's index, onehot's argument, x[idx]. */
-function indexInputs(body: import('../grammar/ast.js').Expr): Set<string> {
-  const out = new Set<string>();
-  const visit = (e: import('../grammar/ast.js').Expr): void => {
-    if (e.kind === 'index' && e.index.kind === 'name') out.add(e.index.name);
-    if (e.kind === 'call') {
-      const pos = e.args.filter((a) => !a.name).map((a) => a.value);
-      const idx = e.callee === 'pick' ? pos[1] ?? e.args.find((a) => a.name === 'index')?.value : e.callee === 'onehot' ? pos[0] : undefined;
-      if (idx?.kind === 'name') out.add(idx.name);
-    }
-    for (const c of children(e)) visit(c);
-  };
-  visit(body);
-  return out;
-}
-
-function children(e: import('../grammar/ast.js').Expr): import('../grammar/ast.js').Expr[] {
-  switch (e.kind) {
-    case 'unary':
-      return [e.operand];
-    case 'binary':
-      return [e.left, e.right];
-    case 'call':
-      return e.args.map((a) => a.value);
-    case 'index':
-      return [e.target, e.index];
-    case 'if':
-      return [e.cond, e.then, e.else];
-    case 'let':
-      return [...e.bindings.map((b) => b.value), e.body];
-    case 'list':
-      return e.items;
-    default:
-      return [];
-  }
-}
-
 interface CallSignature {
   names: string[];
   dtypes: DTypeName[];
@@ -396,14 +330,6 @@ function allocate(dtype: DTypeName, shape: readonly number[]): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Float64Array(n);
   return { data, shape: [...shape] };
-}
-
-/** Attaches the source text to a LossError (for the caret display); anything else is a bug made visible as LossError. */
-export function withSource(e: unknown, source: SourceText): LossError {
-  if (e instanceof LossError) return e.source ? e : new LossError(e.diagnostics, source);
-  if (e instanceof RangeError) return new LossError(diag('LD2046', undefined, e.message), source);
-  const msg = e instanceof Error ? e.message : String(e);
-  return new LossError(diag('LD9999', undefined, msg), source);
 }
 
 /**

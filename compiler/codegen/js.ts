@@ -70,6 +70,10 @@ export interface JsKernelSource {
   source: string;
   /** Index sites, by the number passed to fail(). */
   sites: IndexSite[];
+  /** The parts of `source`: helper functions, scratch buffers (per instantiation), `return function run`. */
+  prelude: string;
+  scratch: string[];
+  run: string;
 }
 
 /**
@@ -404,7 +408,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
     const O = nest.outer;
     const r = O.length;
     const items = nest.steps.flatMap((s) => s.items);
-    body.push(`// nest over [${O.join(', ')}]: ${[...new Set(items.map((i) => `${i.kernel.kind} ${i.kernel.node.op}#${i.kernel.node.id}`))].join('; ')}`);
+    body.push(`// nest over [${O.map(sz).join(', ')}]: ${[...new Set(items.map((i) => `${i.kernel.kind} ${i.kernel.node.op}#${i.kernel.node.id}`))].join('; ')}`);
     // Totals accumulate across rows: their accumulators live outside the nest.
     const totals = new Map<Kernel, string>();
     for (const it of items) {
@@ -606,7 +610,7 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
 
   function renderGroup(group: Group): void {
     const k0 = group.kernels[0]!;
-    body.push(`// ${group.kernels.map((k) => `${k.kind} ${k.node.op}#${k.node.id} [${k.node.shape.join(', ')}]`).join('; ')}`);
+    body.push(`// ${group.kernels.map((k) => `${k.kind} ${k.node.op}#${k.node.id} [${k.node.shape.map(sz).join(', ')}]`).join('; ')}`);
     if (k0.kind === 'matmul') return matmulLoops(k0);
     if (k0.kind === 'index_add') return indexAddLoops(k0);
     if (k0.kind === 'logsumexp') return logsumexpLoops(k0);
@@ -770,8 +774,9 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
 
   const params = [...inputs.map((_, i) => `in${i}`), ...outputs.map((_, j) => `out${j}`)];
   const run = [`return function run(${params.join(', ')}) {`, ...body.map((l) => `  ${l}`), '};'].join('\n');
-  const source = ['"use strict";', preludeFor(run, dialect), ...scratch, run].filter((l) => l !== '').join('\n');
-  return { source, sites };
+  const prelude = preludeFor(run, dialect);
+  const source = ['"use strict";', prelude, ...scratch, run].filter((l) => l !== '').join('\n');
+  return { source, sites, prelude, scratch, run };
 }
 
 function sameShapeArr(a: Shape, b: Shape): boolean {
