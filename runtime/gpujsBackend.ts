@@ -18,7 +18,7 @@ import { LossError, type SourceText } from '../grammar/source.js';
 import { diag } from '../grammar/diagnostics.js';
 import type { Program } from '../compiler/pipeline.js';
 import { printNode } from '../compiler/print.js';
-import { planGpu, type BufferRef, type GpuPlan, type KernelStep, type ReduceOp, type Step } from '../compiler/codegen/gpujs.js';
+import { planGpu, type BufferRef, type GpuPlan, type KernelStep, type Location, type ReduceOp, type Step } from '../compiler/codegen/gpujs.js';
 import { KERNEL_HELPERS, KERNEL_HELPERS_JS } from '../compiler/codegen/gpujsMath.js';
 import type { TypedData } from './tensor.js';
 
@@ -449,7 +449,7 @@ function execute(inst: Instance, built: Built, inputs: TypedData[], outputs: Typ
         return;
       }
       case 'finish':
-        return then(view(st.from.buffer), (v) => finish(st.op, st.p, v, st.from.offset, st.rows, st.blocks, inst.hostBufs[st.into]!));
+        return then(view(st.from.buffer), (v) => finish(st.op, st.p, v, st.from, st.rows, st.blocks, inst.hostBufs[st.into]!));
       case 'scatter':
         return then(views([st.values.buffer, st.index.buffer]), ([v, ix]) => {
           const out = inst.hostBufs[st.into]!;
@@ -474,7 +474,9 @@ function execute(inst: Instance, built: Built, inputs: TypedData[], outputs: Typ
         const out = outputs[j]!;
         if (r.kind === 'const') return out.fill(r.value);
         const v = vals[j]!;
-        for (let i = 0; i < r.at.size; i++) out[i] = v[r.at.offset + i]!;
+        const { offset, lo, size } = r.at;
+        if (lo === undefined) for (let i = 0; i < size; i++) out[i] = v[offset + i]!;
+        else for (let i = 0; i < size; i++) out[i] = v[offset + i]! + v[lo + i]!;
       });
     };
     return reads.some((x) => x instanceof Promise) ? Promise.all(reads).then(finishCopy) : finishCopy(reads as (ArrayLike<number> | undefined)[]);
@@ -518,29 +520,42 @@ const COMBINE: Record<ReduceOp, { identity: number; add: (acc: number, v: number
   prod: { identity: 1, add: (a, v) => a * v },
   amax: { identity: -Infinity, add: (a, v) => (a !== a || v > a || v !== v ? (a !== a ? a : v) : a) },
   amin: { identity: Infinity, add: (a, v) => (a !== a || v < a || v !== v ? (a !== a ? a : v) : a) },
-  logsumexp: { identity: -Infinity, add: () => NaN },
+  logsumexp: { identity: -Infinity, add: () => NaN }, // finished by its own rule in finish()
 };
 
-function finish(op: ReduceOp, p: number | undefined, v: ArrayLike<number>, offset: number, rows: number, blocks: number, out: Float64Array): void {
+function finish(op: ReduceOp, p: number | undefined, v: ArrayLike<number>, from: Location, rows: number, blocks: number, out: Float64Array): void {
   const c = COMBINE[op];
+  const offset = from.offset;
   for (let r = 0; r < rows; r++) {
     const base = offset + r * blocks;
+    if (op === 'logsumexp') {
+      // Partials are split (Location.lo): block maxima, then log1p of the rest of each block's
+      // shifted sum. The result is split too: the row max at [r], the rest at [rows + r].
+      const lo = from.lo! + r * blocks;
+      let m = -Infinity;
+      let at = -1;
+      for (let b = 0; b < blocks; b++) {
+        const x = v[base + b]!;
+        if (x > m || x !== x) {
+          m = x;
+          at = b;
+        }
+        if (m !== m) break;
+      }
+      out[r] = m;
+      if (!Number.isFinite(m)) out[rows + r] = 0;
+      else if (blocks === 1) out[rows + r] = v[lo]!;
+      else {
+        // The block holding the max adds exp(lo) = 1 + expm1(lo): sum the rest, then log1p.
+        let rest = 0;
+        for (let b = 0; b < blocks; b++) rest += b === at ? Math.expm1(v[lo + b]!) : Math.exp(v[base + b]! - m + v[lo + b]!);
+        out[rows + r] = Math.log1p(rest);
+      }
+      continue;
+    }
     if (blocks <= 1) {
       // One block is final already (a norm took its root in the kernel).
       out[r] = blocks === 0 ? c.identity : v[base]!;
-      continue;
-    }
-    if (op === 'logsumexp') {
-      // Blocks hold their own logsumexp: combine them max-shifted.
-      let m = -Infinity;
-      for (let b = 0; b < blocks; b++) {
-        const x = v[base + b]!;
-        if (x > m || x !== x) m = x;
-        if (m !== m) break;
-      }
-      let s = 0;
-      if (Number.isFinite(m)) for (let b = 0; b < blocks; b++) s += Math.exp(v[base + b]! - m);
-      out[r] = Number.isFinite(m) ? m + Math.log(s) : m;
       continue;
     }
     let acc = c.identity;

@@ -34,6 +34,13 @@ export interface Location {
   buffer: BufferRef;
   offset: number;
   size: number;
+  /**
+   * A value stored in two parts, hi + lo, in the same buffer: hi at `offset`, lo at `lo`. A
+   * logsumexp is its row maximum (an exact float32) and log1p of the rest of the shifted sum,
+   * so that x - logsumexp reads as (x - hi) - lo: float32 keeps the difference to the bit
+   * where it could not keep the sum (its ulp at |lse| = 64 is 8e-6).
+   */
+  lo?: number;
 }
 
 export interface KernelStep {
@@ -197,9 +204,29 @@ class Writer {
 
   read(n: Node, ix: Ix): string {
     const loc = this.locations.get(n)!;
+    const hi = this.readAt(n, loc, loc.offset, ix);
+    return loc.lo === undefined ? hi : `(${hi} + ${this.readAt(n, loc, loc.lo, ix)})`;
+  }
+
+  private readAt(n: Node, loc: Location, base: number, ix: Ix): string {
     const off = this.offset(n.shape, ix);
-    const at = loc.offset === 0 ? off : off === '0' ? String(loc.offset) : `${loc.offset} + ${off}`;
+    const at = base === 0 ? off : off === '0' ? String(base) : `${base} + ${off}`;
     return `${this.param(loc.buffer)}[${at}]`;
+  }
+
+  /**
+   * The two parts of a value stored split (Location.lo), reached through broadcasts and
+   * reshapes; undefined for anything else.
+   */
+  private parts(n: Node, ix: Ix, s: Scope): [string, string] | undefined {
+    const loc = this.locations.get(n);
+    if (loc) return loc.lo === undefined ? undefined : [this.readAt(n, loc, loc.offset, ix), this.readAt(n, loc, loc.lo, ix)];
+    if (n.op === 'expand') return this.parts(n.args[0]!, this.broadcast(ix, n.args[0]!.shape), s);
+    if (n.op === 'reshape') {
+      const arg = n.args[0]!;
+      return this.parts(arg, this.derive(ix, `r${arg.shape.join(',')}`, () => this.reshapeIx(ix, arg.shape, s)), s);
+    }
+    return undefined;
   }
 
   private derive(ix: Ix, key: string, make: () => Ix): Ix {
@@ -268,6 +295,14 @@ class Writer {
         if (info.kind !== 'elementwise') throw new Error(`internal: ${n.op} cannot be inlined into a gpu.js kernel`);
         const args = n.args.map((a) => this.ex(a, this.broadcast(ix, a.shape), s));
         if (n.op === 'cast' || n.op === 'detach') return args[0]!;
+        if (n.op === 'sub') {
+          // x - (hi + lo) as (x - hi) - lo, and (hi + lo) - x as (hi - x) + lo: see Location.lo.
+          const [a, b] = n.args as [Node, Node];
+          const pb = this.parts(b, this.broadcast(ix, b.shape), s);
+          if (pb) return this.temp(s, `((${args[0]} - ${pb[0]}) - ${pb[1]})`);
+          const pa = this.parts(a, this.broadcast(ix, a.shape), s);
+          if (pa) return this.temp(s, `((${pa[0]} - ${args[1]}) + ${pa[1]})`);
+        }
         const pow2 = n.op === 'pow' && n.args[1]!.op === 'const' && n.args[1]!.attrs.value === 2;
         return this.temp(s, pow2 ? `${args[0]} * ${args[0]}` : KERNEL_OPS[n.op as ElementwiseOp](...args));
       }
@@ -384,22 +419,28 @@ export function planGpu(sched: Schedule, inputs: Node[], outputs: Node[]): GpuPl
         const R = k.reduced.reduce((a, d) => a * S[d]!, 1);
         // A picked sum reads its one nonzero term: one thread per row, no loop.
         const { blocks } = k.pick && R > 0 ? { blocks: 1 } : blocking(R);
-        const size = rows * blocks;
+        const part = rows * blocks;
+        // A logsumexp is stored split (Location.lo): its partials' maxima, then their log-sums.
+        const split = n.op === 'logsumexp';
+        const size = split ? 2 * part : part;
         if (size > 0) segments.push({ size, body: (u, s) => reduceBody(w, k, u, s) });
         const finished = rows === 1 || blocks !== 1;
-        segInfo.push({ node: n, offset: start, size, what: `${describeNode(n)}${finished ? `: ${blocks} partial(s) per row, finished on the host` : ''}` });
+        const parts = split ? ' (row max, then log1p of the rest of the shifted sum)' : '';
+        segInfo.push({ node: n, offset: start, size, what: `${describeNode(n)}${parts}${finished ? `: ${blocks} partial(s) per row, finished on the host` : ''}` });
         offset += size;
         after.push(() => {
+          const from: Location = split ? { ...at(start, part), lo: start + part } : at(start, size);
           if (!finished) {
-            locations.set(n, at(start, size));
+            locations.set(n, from);
             return;
           }
-          const into = hostBuffer(numel(n.shape));
+          const count = numel(n.shape);
+          const into = hostBuffer(split ? 2 * count : count);
           const op = n.op as ReduceOp;
-          const fin: FinishStep = { kind: 'finish', node: n, op, from: at(start, size), rows, blocks, into: into.index };
+          const fin: FinishStep = { kind: 'finish', node: n, op, from, rows, blocks, into: into.index };
           if (op === 'norm') fin.p = n.attrs.p!;
           steps.push(fin);
-          locations.set(n, { buffer: into, offset: 0, size: numel(n.shape) });
+          locations.set(n, split ? { buffer: into, offset: 0, size: count, lo: count } : { buffer: into, offset: 0, size: count });
         });
       } else if (k.kind === 'matmul') {
         const size = numel(n.shape);
@@ -526,6 +567,13 @@ function reduceBody(w: Writer, k: Kernel, u: string, s: Scope): string {
   const redShape = dims.map((d) => S[d]!);
   const R = numel(redShape);
   const { blocks, length } = blocking(R);
+  // A logsumexp's output is two halves of rows × blocks threads each (see its pass below).
+  let half = '0';
+  if (n.op === 'logsumexp') {
+    const part = numel(keptShape) * blocks;
+    half = w.temp(s, `(${u} >= ${part} ? 1 : 0)`);
+    u = w.temp(s, `${u} - ${half} * ${part}`);
+  }
   const row = blocks === 1 ? u : w.temp(s, `Math.floor((${u} + 0.5) / ${blocks})`);
   const blk = blocks === 1 ? '0' : w.temp(s, `${u} - ${row} * ${blocks}`);
   const rowIx = w.flatIx(keptShape, row, s);
@@ -534,7 +582,7 @@ function reduceBody(w: Writer, k: Kernel, u: string, s: Scope): string {
   const ind = s.indent;
 
   /** One pass over the block: `step(value)` is the accumulation statement. */
-  const pass = (step: (v: string, inner: Scope) => string): string[] => {
+  const pass = (step: (v: string, r: string) => string): string[] => {
     const j = w.fresh('j');
     const inner: Scope = { lines: [], cache: new Map(), indent: `${ind}  ` };
     const r = w.temp(inner, blocks === 1 ? `lcFloat(${j})` : `${blk} * ${length} + lcFloat(${j})`);
@@ -549,7 +597,7 @@ function reduceBody(w: Writer, k: Kernel, u: string, s: Scope): string {
     const guarded = blocks * length > R;
     const body: Scope = guarded ? { lines: [], cache: inner.cache, indent: `${ind}    ` } : inner;
     const v = w.ex(n.args[0]!, full, body);
-    const stmt = step(v, body);
+    const stmt = step(v, r);
     const loop = [`${ind}for (let ${j} = 0; ${j} < ${length}; ${j}++) {`];
     if (guarded) loop.push(...inner.lines, `${ind}  if (${r} < ${R}) {`, ...body.lines, `${body.indent}${stmt}`, `${ind}  }`);
     else loop.push(...inner.lines, `${inner.indent}${stmt}`);
@@ -559,12 +607,19 @@ function reduceBody(w: Writer, k: Kernel, u: string, s: Scope): string {
 
   const acc = w.fresh('acc');
   if (n.op === 'logsumexp') {
-    // Max-shifted, two passes over the block; a row whose max is not finite has that value.
+    // Max-shifted, two passes over the block. The first finds the maximum and where it is, the
+    // second sums exp(x - max) over the other elements: the block's logsumexp is max + log1p of
+    // that sum, exact to float32 rounding of each part however close the sum is to 1. Threads
+    // of the first half return the max, of the second half the log1p: one code path, so both
+    // halves see the same maximum. A row whose max is not finite has that value (and log1p 0).
+    const am = w.fresh('am');
     const sum = w.fresh('se');
-    const first = pass((v) => `if (${v} > ${acc} || ${v} !== ${v}) { ${acc} = ${v}; }`);
-    const second = pass((v) => `${sum} += Math.exp(${v} - ${acc});`);
-    s.lines.push(`${ind}let ${acc} = ${REDUCE_INIT.logsumexp};`, ...first, `${ind}let ${sum} = 0;`, `${ind}if (Math.abs(${acc}) < Infinity) {`, ...second.map((l) => `  ${l}`), `${ind}  ${acc} = ${acc} + Math.log(${sum});`, `${ind}}`);
-    return acc;
+    const first = pass((v, r) => `if (${v} > ${acc} || ${v} !== ${v}) { ${acc} = ${v}; ${am} = ${r}; }`);
+    // The max is stored as float32: round it first, and add the maximum's own term as
+    // expm1(x - max), so the parts stay exact where the arithmetic is float64 (mode cpu).
+    const second = pass((v, r) => `${sum} += (${r} !== ${am} ? Math.exp(${v} - ${acc}) : lcExpm1(${v} - ${acc}));`);
+    s.lines.push(`${ind}let ${acc} = ${REDUCE_INIT.logsumexp};`, `${ind}let ${am} = (-1);`, ...first, `${ind}${acc} = Math.fround(${acc});`, `${ind}let ${sum} = 0;`, `${ind}if (Math.abs(${acc}) < Infinity) {`, ...second.map((l) => `  ${l}`), `${ind}}`);
+    return w.temp(s, `(${half} !== 0 ? lcLog1p(${sum}) : ${acc})`);
   }
   const op = n.op as ReduceOp;
   const p = n.attrs.p;

@@ -1,5 +1,5 @@
-// The gpu.js backend in mode cpu (gpu.js's JavaScript backend): see gpujsCases.ts. Runs the
-// even-indexed standard-library fixture cases; webasm runs the odd ones.
+// The gpu.js backend in mode cpu (gpu.js's JavaScript backend): see gpujsCases.ts. Every
+// formula and every standard-library fixture case.
 import { gpujsSuite } from './gpujsCases.js';
 
-gpujsSuite('cpu', (i) => i % 2 === 0);
+gpujsSuite('cpu');

@@ -140,7 +140,7 @@ describe('explain()', () => {
     const report = loss.explain();
     expect(report).toMatch(/^backend: gpu\.js, mode cpu \(CPUKernel\)$/m);
     expect(report).toMatch(/== gpu\.js kernels ==/);
-    expect(report).toMatch(/k\d+_logsumexp \(device, ran on CPUKernel; 3 threads; kept on the device\)/);
+    expect(report).toMatch(/k\d+_logsumexp \(device, ran on CPUKernel; 6 threads; kept on the device\): logsumexp#\d+ \[3\] \(row max, then log1p of the rest of the shifted sum\)/);
     expect(report).toMatch(/check gather#\d+ indices in \[0, 4\)/);
     expect(report).toMatch(/finish sum#\d+ on the host \(float64\)/);
     expect(report).toMatch(/\(host, float64; 1 threads\): div#/);

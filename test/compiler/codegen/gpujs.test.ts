@@ -172,7 +172,7 @@ describe('plans', () => {
     expect(lse.where).toBe('device');
     expect(lse.pipeline).toBe(true);
     expect(lse.readback).toBe(false);
-    expect(lse.size).toBe(8);
+    expect(lse.size).toBe(16); // split: 8 row maxima, then 8 log1p of the rest (gpujs.ts, Location.lo)
     const finishes = plan.steps.filter((s) => s.kind === 'finish');
     expect(finishes.map((s) => s.node.op)).toEqual(['sum']);
     const mean = plan.kernels[plan.kernels.length - 2]!;
