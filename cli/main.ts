@@ -3,6 +3,7 @@
 
 import { LossError } from '../grammar/source.js';
 import { evalCommand } from './eval.js';
+import { compileCommand } from './compile.js';
 import { explainCommand } from './explain.js';
 import { listCommand } from './list.js';
 import { benchCommand } from './bench.js';
@@ -14,6 +15,7 @@ export type Command = (argv: string[]) => Promise<number> | number;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   eval: { run: evalCommand, summary: 'lossc eval <file.loss | -e FORMULA> [--loss NAME] --inputs inputs.json [--grad] [--check] [--params k=v …]' },
+  compile: { run: compileCommand, summary: 'lossc compile <file.loss | -e FORMULA | --stdlib NAME> [--loss NAME] [--params k=v …] [--shape name=N,C[:int] …] [-o out.ts] [--target ts|js]' },
   explain: { run: explainCommand, summary: 'lossc explain <file.loss | -e FORMULA> [--loss NAME] [--inputs inputs.json] [--params k=v …]' },
   list: { run: listCommand, summary: 'lossc list [NAME]   (the standard library: signatures and docs)' },
   bench: { run: benchCommand, summary: 'lossc bench   (W1–W8 against a hand-written loop, TensorFlow.js, gpu.js and PyTorch; from a source checkout)' },
@@ -48,8 +50,25 @@ export function joinDashValues(argv: string[]): string[] {
   return out;
 }
 
+/**
+ * `--params s=16 m=0.3`: the values after a key=value option are more of them (parseArgs
+ * would take `m=0.3` for a positional argument): `--params s=16 --params m=0.3`.
+ */
+export function spreadKeyValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    out.push(a);
+    const option = ['--params', '-p', '--shape'].includes(a) ? a : /^(--params|--shape)=/.test(a) ? a.slice(0, a.indexOf('=')) : undefined;
+    if (option === undefined) continue;
+    if (option === a && i + 1 < argv.length) out.push(argv[++i]!); // the option's own value
+    while (i + 1 < argv.length && !argv[i + 1]!.startsWith('-') && /^[^=]+=/.test(argv[i + 1]!)) out.push(option, argv[++i]!);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = joinDashValues(argv);
+  const [cmd, ...rest] = spreadKeyValues(joinDashValues(argv));
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(`${usage()}\n`);
     return cmd ? 0 : 1;

@@ -49,6 +49,7 @@ const def = (sig: string, doc: string, lower: (c: BuiltinCtx) => Value): Builtin
 
 /** Elementwise op on values; folds to a number when every argument is one. */
 export function elementwiseV(g: Graph, op: OpName, vals: Value[], span: Span): Value {
+  if (g.symbolic && COMPARISONS.has(op)) guardSizeComparison(g, vals, span);
   if (vals.every((v) => v.kind === 'num' || v.kind === 'bool') && !keepsSize(g, op, vals)) {
     // A product of sizes is a size (a reshape's -1, a flattened count).
     if (op === 'mul' && vals.every((v) => v.kind === 'num' && v.size)) return sizeV((vals[0] as { value: number }).value * (vals[1] as { value: number }).value);
@@ -56,6 +57,21 @@ export function elementwiseV(g: Graph, op: OpName, vals: Value[], span: Span): V
     return numV(opInfo(op).eval!(...xs));
   }
   return tensorV(g.map(op, vals.map((v) => toNode(g, v, span)), span));
+}
+
+const COMPARISONS = new Set<OpName>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
+/**
+ * When exporting, a comparison that involves a symbolic size is decided only when both sides
+ * are the same size (`size(w, 0) == size(x, 1)` for one named dim C): anything else (`size(x, 1)
+ * == 3`, N < C) depends on the sizes at run time, which a compile-time branch cannot.
+ */
+function guardSizeComparison(g: Graph, vals: Value[], span: Span): void {
+  const symbolic = vals.map((v) => v.kind === 'num' && v.size === true && g.symbolic!.isSymbolic(v.value));
+  if (!symbolic.some(Boolean)) return;
+  const [a, b] = vals as [Value, Value];
+  if (symbolic.every(Boolean) && (a as { value: number }).value === (b as { value: number }).value) return;
+  g.fail(span, 'LD2080', 'this compares a size that the exported module reads from its inputs with another number; give that dim a fixed size with --shape');
 }
 
 /**

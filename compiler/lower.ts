@@ -292,7 +292,13 @@ export class Lowerer {
       leftmost = leftmost.left;
     }
     let acc = this.expr(leftmost, env);
-    for (let i = spine.length - 1; i >= 0; i--) acc = this.binaryOf(spine[i]!, acc, this.expr(spine[i]!.right, env));
+    for (let i = spine.length - 1; i >= 0; i--) {
+      // A compile-time `&&` / `||` decided by its left side does not evaluate its right one:
+      // `rank(w) == 0 || size(w, 0) == C` must not ask for the size of a scalar.
+      const op = spine[i]!.op;
+      if (acc.kind === 'bool' && ((op === '||' && acc.value) || (op === '&&' && !acc.value))) continue;
+      acc = this.binaryOf(spine[i]!, acc, this.expr(spine[i]!.right, env));
+    }
     return acc;
   }
 

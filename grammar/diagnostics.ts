@@ -92,6 +92,7 @@ export const messages = {
   LD4002: "Cannot read '{0}': {1}",
   LD4003: "Expected key=value but found '{0}'",
   LD4004: "Cannot parse inputs from '{0}': {1}",
+  LD4005: "Cannot write '{0}': {1}",
   // LD41xx: the REPL and plots (cli/repl/, cli/plot.ts, cli/chart/)
   LD4101: "'{0}' expects {1}",
   LD4102: 'A tensor literal must be rectangular and hold numbers: {0}',

@@ -76,6 +76,38 @@ const NOT_DIFFERENTIABLE: Record<string, Record<string, string>> = {
   soft_margin_loss: { target: 'its backward has no formula for target (the labels +1 / -1)' },
 };
 
+/**
+ * The shapes a stdlib loss is exported with when the user gives none (`lossc compile --stdlib`):
+ * PyTorch's most common call, where the declaration leaves it open (class indices for
+ * cross_entropy, a target [N] for cosine_embedding_loss). `--shape` overrides any of them.
+ */
+const EXPORT_SHAPES: Record<string, Record<string, string>> = {
+  nll_loss: { input: 'N,C', target: 'N:int' },
+  cross_entropy: { input: 'N,C', target: 'N:int' },
+  cosine_embedding_loss: { input1: 'N,D', input2: 'N,D', target: 'N' },
+  margin_ranking_loss: { input1: 'N', input2: 'N', target: 'N' },
+  kl_div: { input: 'N,C', target: 'N,C' },
+};
+
+/** What exporting stdlib loss `name` needs: its source and the checks its compiled form makes. */
+export function stdlibExport(name: string): {
+  source: string;
+  sourceName: string;
+  shapes: Record<string, string>;
+  valueChecks: ValueCheck[];
+  notDifferentiable: Record<string, string>;
+} {
+  const e = stdlibCatalogue().find((x) => x.name === name);
+  if (!e) throw new LossError(diag('LD2040', undefined, name, stdlibCatalogue().map((x) => x.name).join(', ')));
+  return {
+    source: STDLIB_SOURCES[e.file]!,
+    sourceName: `stdlib/${e.file}`,
+    shapes: { ...(EXPORT_SHAPES[name] ?? {}) },
+    valueChecks: [...(VALUE_CHECKS[name] ?? [])],
+    notDifferentiable: { ...(NOT_DIFFERENTIABLE[name] ?? {}) },
+  };
+}
+
 /** Compiles stdlib loss `name` with torch-style options. */
 export function stdlibLoss(name: string, options: StdlibOptions = {}, compileOptions: Omit<CompileOptions, 'loss' | 'params'> = {}): CompiledLoss {
   const e = stdlibCatalogue().find((x) => x.name === name);

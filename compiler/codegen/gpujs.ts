@@ -147,6 +147,8 @@ const fixedIx = (shape: Shape, vars: string[], flat?: string) => new Ix(shape, (
 class Writer {
   private tmp = 0;
   readonly params: BufferRef[] = [];
+  /** The kernel reads `lcOne` (see opaque()). */
+  usesOne = false;
   constructor(private readonly locations: Map<Node, Location>) {}
 
   temp(s: Scope, expr: string): string {
@@ -303,10 +305,25 @@ class Writer {
           const pa = this.parts(a, this.broadcast(ix, a.shape), s);
           if (pa) return this.temp(s, `((${pa[0]} - ${args[1]}) + ${pa[1]})`);
         }
+        if (n.op === 'add' || n.op === 'sub') n.args.forEach((a, i) => (args[i] = this.opaque(a, args[i]!)));
         const pow2 = n.op === 'pow' && n.args[1]!.op === 'const' && n.args[1]!.attrs.value === 2;
         return this.temp(s, pow2 ? `${args[0]} * ${args[0]}` : KERNEL_OPS[n.op as ElementwiseOp](...args));
       }
     }
+  }
+
+  /**
+   * A nonzero constant term of a sum, as a value the shader compiler cannot see: GLSL
+   * compilers reassociate sums with a constant to fold it ((a - p) + 1e-6 becomes
+   * a + (1e-6 - p) on Mesa), which costs an ulp of a, and everything where a == p (the
+   * eps of pairwise_distance at a == p is the whole difference). `lcOne` is 1 at run time,
+   * made from a uniform (the output size), so `c * lcOne` is exactly c and no longer a
+   * constant the compiler may move.
+   */
+  private opaque(n: Node, expr: string): string {
+    if (n.op !== 'const' || n.attrs.value === 0 || !Number.isFinite(n.attrs.value!)) return expr;
+    this.usesOne = true;
+    return `(${expr} * lcOne)`;
   }
 
   /** Reads stay inside the buffer whatever the data; the host checks the range beforehand. */
@@ -553,7 +570,8 @@ function renderKernel(w: Writer, segments: Segment[]): string {
     start += seg.size;
   });
   const params = w.params.map((p) => w.param(p));
-  return [`function KERNEL(${params.join(', ')}) {`, '  const t = lcFloat(this.thread.x);', ...lines, '}'].join('\n');
+  const one = w.usesOne ? ['  const lcOne = Math.min(t + 1, 1);'] : [];
+  return [`function KERNEL(${params.join(', ')}) {`, '  const t = lcFloat(this.thread.x);', ...one, ...lines, '}'].join('\n');
 }
 
 /** A reduction segment: thread u = row * blocks + block folds one block of its row. */

@@ -111,8 +111,13 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
   const fresh = (p: string) => `${p}${tempId++}`;
 
   inputs.forEach((n, i) => storage.set(n, `in${i}`));
+  // A result is computed in its out buffer unless a later kernel reads it back or it is summed
+  // into (index_add): an out buffer may be float32, and intermediates stay float64.
+  const readBack = readByKernels(sched);
   outputs.forEach((n, j) => {
-    if (!storage.has(n) && sched.materialized.has(n) && n.shape.length > 0) storage.set(n, `out${j}`);
+    if (storage.has(n) || !sched.materialized.has(n) || n.shape.length === 0) return;
+    if (readBack.has(n) || n.op === 'index_add') return;
+    storage.set(n, `out${j}`);
   });
   const local = new Set<Node>();
   for (const nest of sched.nests) for (const n of nest.local) local.add(n);
@@ -777,6 +782,26 @@ export function generateJs(sched: Schedule, inputs: Node[], outputs: Node[], opt
   const prelude = preludeFor(run, dialect);
   const source = ['"use strict";', prelude, ...scratch, run].filter((l) => l !== '').join('\n');
   return { source, sites, prelude, scratch, run };
+}
+
+/** Materialized nodes that some kernel reads (rather than computes). */
+function readByKernels(sched: Schedule): Set<Node> {
+  const read = new Set<Node>();
+  const seen = new Set<Node>();
+  for (const g of sched.groups) {
+    for (const k of g.kernels) {
+      const stack = [...k.node.args];
+      while (stack.length) {
+        const n = stack.pop()!;
+        if (sched.materialized.has(n)) read.add(n);
+        else if (!seen.has(n)) {
+          seen.add(n);
+          stack.push(...n.args);
+        }
+      }
+    }
+  }
+  return read;
 }
 
 function sameShapeArr(a: Shape, b: Shape): boolean {

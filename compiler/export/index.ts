@@ -7,12 +7,13 @@ import { format } from 'prettier';
 import { LossError, type SourceText } from '../../grammar/source.js';
 import { diag, withSource } from '../../grammar/diagnostics.js';
 import { frontEnd } from '../frontend.js';
-import { exportProgram, type ExportedProgram } from './program.js';
+import { exportProgram, type ExportedProgram, type ValueCheck } from './program.js';
 import { renderModule, type Target } from './module.js';
 import type { InputShapeSpec } from './signature.js';
 
 export { parseShapeSpec, type DimSpec, type InputShapeSpec } from './signature.js';
 export type { Target } from './module.js';
+export type { ValueCheck } from './program.js';
 
 export interface ExportModuleOptions {
   /** Which `loss` of a multi-definition source. */
@@ -31,6 +32,10 @@ export interface ExportModuleOptions {
   sourceName?: string;
   /** The lossc version written in the header. */
   version?: string;
+  /** Conditions on input values checked before the loss runs (the standard library's). */
+  valueChecks?: ValueCheck[];
+  /** Float inputs the module refuses to differentiate with respect to, and why. */
+  notDifferentiable?: Record<string, string>;
 }
 
 /** The exported module's source text, formatted with prettier. */
@@ -51,8 +56,12 @@ function exportWith<T>(source: string, opts: ExportModuleOptions, then: (p: Expo
     if (opts.target !== undefined && opts.target !== 'ts' && opts.target !== 'js') throw new LossError(diag('LD2080', undefined, `unknown target '${String(opts.target)}' (expected ts or js)`));
     const fe = frontEnd(source, src.name, opts.loss, opts.params ?? {});
     const stabilize = opts.stabilize !== false;
-    const program = exportProgram(fe, { shapes: opts.shapes, stabilize });
-    return then(program, { name: fe.name, source, sourceName: src.name, options: fe.options, stabilize, version: opts.version ?? 'unknown' });
+    const program = exportProgram(fe, { shapes: opts.shapes, stabilize, checks: opts.valueChecks });
+    const notDifferentiable = { ...(opts.notDifferentiable ?? {}) };
+    // A loss of a .loss file: its definition, with its doc comment (the file may hold many).
+    const def = fe.lossDef;
+    const excerpt = def ? `${def.doc ? `${def.doc.split('\n').map((l) => `#${l}`).join('\n')}\n` : ''}${source.slice(def.span.start, def.span.end)}` : source;
+    return then(program, { name: fe.name, source, excerpt, sourceName: src.name, options: fe.options, stabilize, version: opts.version ?? 'unknown', notDifferentiable });
   } catch (e) {
     throw withSource(e, src);
   }

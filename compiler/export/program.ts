@@ -9,7 +9,7 @@
 
 import { LossError } from '../../grammar/source.js';
 import { diag } from '../../grammar/diagnostics.js';
-import type { FrontEnd } from '../frontend.js';
+import { frontEnd, type FrontEnd } from '../frontend.js';
 import { Lowerer, type InputSig } from '../lower.js';
 import { runPipeline, type Program } from '../pipeline.js';
 import type { Dialect, IndexSite } from '../codegen/js.js';
@@ -30,8 +30,23 @@ export interface ExportKernel {
   sites: IndexSite[];
 }
 
+/** A condition on one input's values, checked before the loss runs (stdlib/index.ts). */
+export interface ValueCheck {
+  input: string;
+  /** A formula over `input` that must be nonzero at every element. */
+  holds: string;
+  message: string;
+}
+
+export interface ExportedCheck extends ValueCheck {
+  /** The condition's kernel (float64, forward), over its own dims (named as the loss's). */
+  kernel: ExportKernel;
+  dimNames: string[];
+}
+
 export interface ExportedProgram {
   signature: ExportSignature;
+  checks: ExportedCheck[];
   /** The value's dims as code over `d<i>` (e.g. `d0`), and as text over the dim names. */
   valueDims: { code: string; doc: string }[];
   floatInputs: string[];
@@ -43,6 +58,9 @@ export interface ExportedProgram {
 export interface ExportOptions {
   shapes?: Record<string, InputShapeSpec>;
   stabilize?: boolean;
+  checks?: ValueCheck[];
+  /** Compile the value alone, in float64 (a check's condition). */
+  forwardOnly?: boolean;
 }
 
 export function exportProgram(fe: FrontEnd, opts: ExportOptions = {}): ExportedProgram {
@@ -57,9 +75,19 @@ export function exportProgram(fe: FrontEnd, opts: ExportOptions = {}): ExportedP
       firstError ??= e;
       continue;
     }
-    return compileSignature(fe, sig, opts.stabilize !== false);
+    const program = compileSignature(fe, sig, opts.stabilize !== false, opts.forwardOnly === true);
+    program.checks = (opts.checks ?? []).map((c) => compileCheck(c, sig));
+    return program;
   }
   throw firstError;
+}
+
+function compileCheck(check: ValueCheck, sig: ExportSignature): ExportedCheck {
+  const input = sig.inputs.find((i) => i.name === check.input);
+  if (!input) throw new Error(`internal: value check of unknown input ${check.input}`);
+  const fe = frontEnd(check.holds, '<value check>', undefined, {});
+  const p = exportProgram(fe, { shapes: { [check.input]: { dims: input.dims, dtype: 'float' } }, forwardOnly: true });
+  return { ...check, kernel: p.kernels[0]!, dimNames: p.signature.dimNames };
 }
 
 function lower(fe: FrontEnd, sig: ExportSignature, set: 0 | 1) {
@@ -75,16 +103,16 @@ function lower(fe: FrontEnd, sig: ExportSignature, set: 0 | 1) {
   return { lowered, symbols };
 }
 
-function compileSignature(fe: FrontEnd, sig: ExportSignature, stabilize: boolean): ExportedProgram {
+function compileSignature(fe: FrontEnd, sig: ExportSignature, stabilize: boolean, forwardOnly: boolean): ExportedProgram {
   const floatInputs = sig.inputs.filter((i) => i.dtype === 'float').map((i) => i.name);
   const build = (set: 0 | 1) => {
     const programs: { program: Program; dialect: Dialect; grad: boolean; gradOutput: boolean }[] = [];
     let symbols: SizeSymbols | undefined;
-    for (const dialect of ['float64', 'float32'] as const) {
+    for (const dialect of forwardOnly ? (['float64'] as const) : (['float64', 'float32'] as const)) {
       const fwd = lower(fe, sig, set);
       symbols = fwd.symbols;
       programs.push({ program: runPipeline(fwd.lowered, { stabilize, dialect }), dialect, grad: false, gradOutput: false });
-      if (floatInputs.length === 0) continue;
+      if (floatInputs.length === 0 || forwardOnly) continue;
       const bwd = lower(fe, sig, set);
       const gradOutput = bwd.lowered.root.shape.length > 0;
       programs.push({ program: runPipeline(bwd.lowered, { stabilize, dialect, wrt: floatInputs, gradOutput }), dialect, grad: true, gradOutput });
@@ -113,7 +141,7 @@ function compileSignature(fe: FrontEnd, sig: ExportSignature, stabilize: boolean
     sites: program.js.sites,
   }));
   const rewrites = a.programs.filter((p) => p.dialect === 'float64').flatMap((p) => p.program.rewrites);
-  return { signature: sig, valueDims, floatInputs, kernels, rewrites };
+  return { signature: sig, checks: [], valueDims, floatInputs, kernels, rewrites };
 }
 
 /** Where two compilations with different probe sizes first differ, for the error message. */

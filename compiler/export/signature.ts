@@ -3,8 +3,9 @@
 // An exported loss is size-generic but has fixed ranks. The dims come from, in order: the
 // user's shapes (`--shape input=N,C target=N:int`), the loss's declarations (`input[N, D]`,
 // `target[N]: int`), and otherwise a guess tried in order — every undeclared float input of
-// rank 2 `[N, D]`, then rank 1 `[N]`, then scalars; undeclared int inputs (class indices) one
-// rank lower; an ellipsis `[..., C]` as the guess's leading dims. An optional tensor input
+// rank 2 `[N, D]`, then one of them of rank 1 (`target[N]` beside `input[N, D]`), then all
+// rank 1 `[N]`, then scalars; undeclared int inputs (class indices) one rank lower; an
+// ellipsis `[..., C]` as the guess's leading dims. The first that compiles is exported. An optional tensor input
 // (`weight = 1`) is part of the module only when its shape is given.
 
 import type { Dim } from '../../grammar/ast.js';
@@ -38,7 +39,7 @@ const GUESS_NAMES = ['N', 'D'];
 
 /**
  * The signatures to try, most likely first: exactly one when every input's dims are known
- * (given or declared), else the rank-2, rank-1 and rank-0 guesses.
+ * (given or declared), else the guesses.
  */
 export function candidateSignatures(fe: FrontEnd, shapes: Record<string, InputShapeSpec>): ExportSignature[] {
   for (const name of Object.keys(shapes)) {
@@ -50,9 +51,15 @@ export function candidateSignatures(fe: FrontEnd, shapes: Record<string, InputSh
   const declaredDims = (name: string): readonly Dim[] | undefined => fe.lossDef?.tensorParams.find((tp) => tp.name === name)?.dims;
   const present = fe.params.filter((p) => !p.optional || Object.hasOwn(shapes, p.name));
   const needsGuess = present.some((p) => !Object.hasOwn(shapes, p.name) && (!declaredDims(p.name) || declaredDims(p.name)!.some((d) => d.kind === 'ellipsis')));
-  const ranks = needsGuess ? [2, 1, 0] : [2];
-  return ranks.map((rank) => {
+  // Guesses, most likely first: every guessed input rank 2; then one of them (the last
+  // first: a target) rank 1; then all rank 1; then scalars.
+  const guessed = present.filter((p) => !Object.hasOwn(shapes, p.name) && !declaredDims(p.name));
+  const variants: { rank: number; lower?: string }[] = needsGuess
+    ? [{ rank: 2 }, ...guessed.map((p) => ({ rank: 2, lower: p.name })).reverse(), { rank: 1 }, { rank: 0 }]
+    : [{ rank: 2 }];
+  return variants.map(({ rank: base, lower }) => {
     const inputs: ExportInput[] = present.map((p) => {
+      const rank = p.name === lower ? base - 1 : base;
       const given = Object.hasOwn(shapes, p.name) ? shapes[p.name] : undefined;
       const dtype = given?.dtype ?? p.dtype ?? (intNames.has(p.name) ? 'int' : 'float');
       if (p.dtype && given?.dtype && given.dtype !== p.dtype) {

@@ -1,0 +1,80 @@
+// lossc compile: a loss exported as a standalone TypeScript (or JavaScript) module — no
+// compiler at run time (compiler/export/). From a .loss file, a formula (-e) or the standard
+// library (--stdlib NAME); options with --params, shapes with --shape; stdout without -o.
+
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { LossError } from '../grammar/source.js';
+import { diag } from '../grammar/diagnostics.js';
+import { exportModule, parseShapeSpec, type InputShapeSpec, type Target } from '../compiler/export/index.js';
+import { stdlibExport } from '../stdlib/index.js';
+import { parseParams, readSource } from './io.js';
+import { packageVersion } from './version.js';
+
+export async function compileCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      expr: { type: 'string', short: 'e' },
+      stdlib: { type: 'string' },
+      loss: { type: 'string' },
+      params: { type: 'string', multiple: true, short: 'p' },
+      shape: { type: 'string', multiple: true },
+      out: { type: 'string', short: 'o' },
+      target: { type: 'string' },
+      backend: { type: 'string', default: 'js' },
+      'no-stabilize': { type: 'boolean', default: false },
+    },
+  });
+  if (values.backend !== 'js') throw new LossError(diag('LD2045', undefined, values.backend!));
+  const target = targetOf(values.target, values.out);
+  let source: { text: string; name: string };
+  let loss = values.loss;
+  let shapes: Record<string, InputShapeSpec> = {};
+  let extra = {};
+  if (values.stdlib !== undefined) {
+    if (values.expr !== undefined || positionals.length) throw new LossError(diag('LD4001', undefined, 'one source: a .loss file, -e FORMULA or --stdlib NAME'));
+    const s = stdlibExport(values.stdlib);
+    source = { text: s.source, name: s.sourceName };
+    loss = values.stdlib;
+    shapes = Object.fromEntries(Object.entries(s.shapes).map(([k, v]) => [k, parseShapeSpec(k, v)]));
+    extra = { valueChecks: s.valueChecks, notDifferentiable: s.notDifferentiable };
+  } else {
+    source = readSource(values.expr, positionals[0]);
+  }
+  for (const item of values.shape ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new LossError(diag('LD4003', undefined, item));
+    const name = item.slice(0, eq);
+    Object.defineProperty(shapes, name, { value: parseShapeSpec(name, item.slice(eq + 1)), enumerable: true, configurable: true, writable: true });
+  }
+  const text = await exportModule(source.text, {
+    loss,
+    params: parseParams(values.params),
+    shapes,
+    target,
+    stabilize: !values['no-stabilize'],
+    sourceName: source.name,
+    version: packageVersion(),
+    ...extra,
+  });
+  if (values.out === undefined) {
+    process.stdout.write(text);
+    return 0;
+  }
+  try {
+    writeFileSync(values.out, text);
+  } catch (e) {
+    throw new LossError(diag('LD4005', undefined, values.out, (e as Error).message));
+  }
+  process.stderr.write(`lossc compile: wrote ${values.out}\n`);
+  return 0;
+}
+
+/** --target, else the output file's extension (.js, .mjs: JavaScript), else TypeScript. */
+function targetOf(target: string | undefined, out: string | undefined): Target {
+  if (target === 'ts' || target === 'js') return target;
+  if (target !== undefined) throw new LossError(diag('LD2080', undefined, `unknown target '${target}' (expected ts or js)`));
+  return out !== undefined && /\.(m?js|cjs)$/.test(out) ? 'js' : 'ts';
+}
