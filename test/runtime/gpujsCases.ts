@@ -88,30 +88,6 @@ interface StdFixture {
   rejected?: { name: string; options: StdCase['options']; inputs: Record<string, FixtureTensor>; grad_wrt: string[] }[];
 }
 
-/**
- * Gradients a mode cannot compute to the bound, with the reason: the case's value and its
- * other gradients are checked, and `sum` says which gradients are checked as a sum instead.
- */
-const PARTIAL: Partial<Record<GpuMode, Record<string, { unchecked: string[]; sum?: string[]; reason: string }>>> = {
-  headlessgl: {
-    // anchor == positive in rows 0, 1 and 3: d(anchor, positive) = |anchor - positive + eps|
-    // with eps = 1e-6 is the norm of eps alone, and its gradient the direction of that eps
-    // vector. The GLSL compiler (Mesa's, as on most GPUs) reassociates (a - p) + 1e-6 to
-    // a + (1e-6 - p), which leaves an error of ulp(a) ~ 1e-7 against eps: (a - p) + 1e-6 is
-    // 9.5e-7 to 1.013e-6 instead of 1e-6 on row 3, so the direction and the gradient of
-    // anchor and positive move by up to 8e-3 on entries of 0.25 (webasm and cpu compute
-    // 1e-6 exactly). GLSL ES 1.0 has no `precise` to forbid it. The error cancels in the sum
-    // anchor + positive (it enters both with opposite signs), and the swap's exact tie of
-    // d(anchor, negative) and d(positive, negative) does split on GL: negative's gradient
-    // and the value are checked as they are.
-    'torch-extra/triplet_margin_loss/none_swap_exact_tie': {
-      unchecked: ['anchor', 'positive'],
-      sum: ['anchor', 'positive'],
-      reason: 'the GLSL compiler reassociates (anchor - positive) + eps where anchor == positive',
-    },
-  },
-};
-
 const inputsOf = (c: { inputs: Record<string, FixtureTensor> }) => Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, toTensor(t)]));
 
 /** The suite for one mode: every formula and every stdlib fixture case. */
@@ -197,6 +173,17 @@ export function gpujsSuite(mode: GpuMode, opts: { forward?: boolean } = {}): voi
       expect(Math.abs(got / want - 1)).toBeLessThan(1e-5);
     });
 
+    it('adds a constant where the formula adds it (the shader compiler may not reassociate it)', () => {
+      // pairwise_distance(a, p) at a == p is the norm of eps = 1e-6 alone, and its gradient the
+      // direction of that eps vector: triplet_margin_loss's exact-tie fixture. Mesa compiled
+      // (a - p) + 1e-6 as a + (1e-6 - p): 9.5e-7 .. 1.013e-6 where a is about 1.
+      const a = { data: new Float32Array([1.0645090480962955, -0.8824386660987037, 1.3411503788797787, 0.5, -3.25, 0.015]), shape: [6] };
+      const r = compile('(a - p) + 1e-6', gpu).forward({ a, p: a });
+      expect(Array.from(r.data)).toEqual(new Array(6).fill(Math.fround(1e-6)));
+      const g = compile('sum(pairwise_distance(a, p))', gpu).valueAndGrad({ a: { data: a.data, shape: [1, 6] }, p: { data: a.data, shape: [1, 6] } });
+      expectClose(g.grads.a!, new Array(6).fill(1 / Math.sqrt(6)), 'grad of d(a, p) at a == p');
+    });
+
     it('reduces rows longer than one block through host-finished partials', () => {
       const C = 2500;
       // Float32 data: both backends see the same values, so ties of max/min are the same ties.
@@ -224,19 +211,13 @@ export function gpujsSuite(mode: GpuMode, opts: { forward?: boolean } = {}): voi
         for (const c of fx.cases) {
           if (c.float64_only) continue;
           const id = `${set}/${fx.fn}/${c.name}`;
-          const partial = PARTIAL[mode]?.[id];
-          it(partial ? `${id} (${partial.unchecked.join(', ')} gradients checked as a sum: ${partial.reason})` : id, () => {
+          it(id, () => {
             const inputs = inputsOf(c);
             const scalar = c.output.shape.length === 0;
             const opts = { wrt: c.grad_wrt, ...(scalar ? {} : { gradOutput: toTensor(c.grad_output) }) };
             const r = lossFor(fx.fn, c.options).valueAndGrad(inputs, opts);
             expectClose(r.value, c.output.data, 'value vs PyTorch');
-            for (const k of c.grad_wrt) if (!partial?.unchecked.includes(k)) expectClose(r.grads[k]!, c.grads[k]!.data, `grad ${k} vs PyTorch`);
-            if (partial?.sum) {
-              const add = (xs: ArrayLike<number>[]) => Array.from(xs[0]!, (_, i) => xs.reduce((a, x) => a + num(x[i] as number), 0));
-              const got = { data: Float64Array.from(add(partial.sum.map((k) => r.grads[k]!.data))), shape: r.grads[partial.sum[0]!]!.shape };
-              expectClose(got, add(partial.sum.map((k) => c.grads[k]!.data.map((v) => num(v)))), `grad ${partial.sum.join(' + ')} vs PyTorch`);
-            }
+            for (const k of c.grad_wrt) expectClose(r.grads[k]!, c.grads[k]!.data, `grad ${k} vs PyTorch`);
           });
         }
         for (const rj of fx.rejected ?? []) {
