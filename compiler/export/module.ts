@@ -107,7 +107,7 @@ export function renderModule(p: ExportedProgram, meta: ModuleMeta, target: Targe
   out.push(
     '/** Every mistake in a call (missing input, wrong shape or dtype, index out of range). */',
     'export class LossError extends Error {',
-    `  readonly code${T(': string')};`,
+    ...(ts ? ['  readonly code: string;'] : []),
     `  constructor(code${T(': string')}, message${T(': string')}) {`,
     '    super(`error ${code}: ${message}`);',
     "    this.name = 'LossError';",

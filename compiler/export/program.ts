@@ -71,7 +71,9 @@ export function exportProgram(fe: FrontEnd, opts: ExportOptions = {}): ExportedP
       // Lowering alone tells whether a guessed signature fits the loss.
       lower(fe, sig, 0);
     } catch (e) {
-      if (!(e instanceof LossError)) throw e;
+      // A guess that fits but is not size-generic is the answer (to fix with --shape), not a
+      // reason to try a smaller rank.
+      if (!(e instanceof LossError) || e.code === 'LD2080') throw e;
       firstError ??= e;
       continue;
     }
