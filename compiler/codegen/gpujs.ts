@@ -15,8 +15,14 @@
 // integers (exact below 2^24 elements, checked by the runtime). Reads of integer indices are
 // clamped into range so no kernel ever reads outside a buffer; the range itself is checked on
 // the host beforehand, by small host kernels that compute every index tensor (CheckStep), so
-// a bad class index raises the same error as on the JS back end. The output is a plan of
-// steps the runtime (runtime/gpujsBackend.ts) executes; nothing here touches gpu.js.
+// a bad class index raises the same error as on the JS back end.
+//
+// Two things keep float32 kernels as accurate as their arithmetic allows: a logsumexp is
+// stored in two parts, its row max and log1p of the rest of the shifted sum (Location.lo), so
+// that x - logsumexp keeps the bits a single float32 of |lse| would round away; and a constant
+// term of a sum is hidden from the shader compiler (Writer.opaque), which would otherwise
+// reassociate it. The output is a plan of steps the runtime (runtime/gpujsBackend.ts)
+// executes; nothing here touches gpu.js.
 
 import type { Node, Shape } from '../ir.js';
 import { numel, sameShape, strides } from '../ir.js';
@@ -317,8 +323,9 @@ class Writer {
    * compilers reassociate sums with a constant to fold it ((a - p) + 1e-6 becomes
    * a + (1e-6 - p) on Mesa), which costs an ulp of a, and everything where a == p (the
    * eps of pairwise_distance at a == p is the whole difference). `lcOne` is 1 at run time,
-   * made from a uniform (the output size), so `c * lcOne` is exactly c and no longer a
-   * constant the compiler may move.
+   * min(thread index + 1, 1), so `c * lcOne` is exactly c and no longer a constant the
+   * compiler may move. (Made from a uniform, such as the output size, it does not work: Mesa
+   * inlines uniforms and reassociates again.)
    */
   private opaque(n: Node, expr: string): string {
     if (n.op !== 'const' || n.attrs.value === 0 || !Number.isFinite(n.attrs.value!)) return expr;
