@@ -1,13 +1,15 @@
 // lossc compile: a loss exported as a standalone TypeScript (or JavaScript) module — no
 // compiler at run time (compiler/export/). From a .loss file, a formula (-e) or the standard
-// library (--stdlib NAME); options with --params, shapes with --shape; stdout without -o.
+// library (--stdlib NAME, or --stdlib all -o DIR for every loss); options with --params,
+// shapes with --shape; stdout without -o.
 
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LossError } from '../grammar/source.js';
 import { diag } from '../grammar/diagnostics.js';
 import { exportModule, parseShapeSpec, type InputShapeSpec, type Target } from '../compiler/export/index.js';
-import { stdlibExport } from '../stdlib/index.js';
+import { stdlibCatalogue, stdlibExport } from '../stdlib/index.js';
 import { parseParams, readSource } from './io.js';
 import { packageVersion } from './version.js';
 
@@ -29,6 +31,10 @@ export async function compileCommand(argv: string[]): Promise<number> {
   });
   if (values.backend !== 'js') throw new LossError(diag('LD2045', undefined, values.backend!));
   const target = targetOf(values.target, values.out);
+  if (values.stdlib === 'all') {
+    if (values.params?.length || values.shape?.length) throw new LossError(diag('LD4001', undefined, 'no --params or --shape with --stdlib all (each loss keeps its defaults)'));
+    return exportAll(values.out, target);
+  }
   let source: { text: string; name: string };
   let loss = values.loss;
   let shapes: Record<string, InputShapeSpec> = {};
@@ -69,6 +75,22 @@ export async function compileCommand(argv: string[]): Promise<number> {
     throw new LossError(diag('LD4005', undefined, values.out, (e as Error).message));
   }
   process.stderr.write(`lossc compile: wrote ${values.out}\n`);
+  return 0;
+}
+
+/** `--stdlib all -o DIR`: every stdlib loss with its default options, one module per loss. */
+async function exportAll(dir: string | undefined, target: Target): Promise<number> {
+  if (dir === undefined) throw new LossError(diag('LD4001', undefined, 'a folder to write into: --stdlib all -o DIR'));
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new LossError(diag('LD4005', undefined, dir, (e as Error).message));
+  }
+  for (const { name } of stdlibCatalogue()) {
+    const file = join(dir, `${name}.${target}`);
+    const code = await compileCommand(['--stdlib', name, '-o', file, '--target', target]);
+    if (code !== 0) return code;
+  }
   return 0;
 }
 

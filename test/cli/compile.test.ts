@@ -1,0 +1,102 @@
+// lossc compile end to end through the built CLI (dist/): the commands of the README and of
+// docs/export.md write modules that type-check under `tsc --strict`, pass `prettier --check`
+// and run with nothing but Node — in a folder with no node_modules — giving compile()'s numbers.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compile, stdlib } from '../../index.js';
+import { stdlibCatalogue } from '../../stdlib/index.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'lossc.js');
+let dir: string;
+const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir });
+const tool = (name: string, args: string[]) => spawnSync(process.execPath, [join(root, 'node_modules', name), ...args], { encoding: 'utf8', cwd: dir });
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lossc-compile-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs a script with plain Node in the scratch folder; returns its JSON output. */
+function node(script: string): unknown {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: dir });
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout);
+}
+
+describe('lossc compile', () => {
+  it('exports the triplet formula and the arcface stdlib loss as strict, formatted TypeScript', () => {
+    expect(run(['compile', '-e', 'mean(max(0, d(a, p) - d(a, n) + margin))', '--params', 'margin=0.5', '-o', 'triplet.ts']).status).toBe(0);
+    expect(run(['compile', '--stdlib', 'arcface_loss', '--params', 's=16', 'm=0.3', '-o', 'arcface.ts']).status).toBe(0);
+    const tsc = tool(join('typescript', 'bin', 'tsc'), ['--strict', '--noEmit', 'triplet.ts', 'arcface.ts']);
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+    const prettier = tool(join('prettier', 'bin', 'prettier.cjs'), ['--check', 'triplet.ts', 'arcface.ts']);
+    expect(prettier.status).toBe(0);
+    const arc = readFileSync(join(dir, 'arcface.ts'), 'utf8');
+    expect(arc).toMatch(/^\/\/ {3}s = 16$/m);
+    expect(arc).toMatch(/^\/\/ {3}m = 0\.3$/m);
+    expect(arc).toContain('// Inputs: input: float [N, D], weight: float [C, D], target: int [N]');
+    expect(arc).toContain('local_logsoftmax');
+    expect(arc).not.toMatch(/^import /m);
+  }, 120_000);
+
+  it('runs without lossc: the JavaScript target under plain Node matches compile()', () => {
+    expect(run(['compile', '--stdlib', 'arcface_loss', '--params', 's=16', 'm=0.3', '-o', 'arcface.mjs']).status).toBe(0);
+    const inputs = {
+      input: { data: [0.3, -1.2, 0.5, 0.9, 0.1, -0.4], shape: [2, 3] },
+      weight: { data: [1, 0, 0.2, -0.3, 0.8, 0.5, 0.1, 0.1, -1, 0.4, 0.4, 0.4], shape: [4, 3] },
+      target: { data: [1, 3], shape: [2], dtype: 'int32' as const },
+    };
+    const out = node(`
+      import { valueAndGrad } from './arcface.mjs';
+      const r = valueAndGrad({ input: { data: ${JSON.stringify(inputs.input.data)}, shape: [2, 3] }, weight: { data: ${JSON.stringify(inputs.weight.data)}, shape: [4, 3] }, target: { data: Int32Array.from([1, 3]), shape: [2] } });
+      console.log(JSON.stringify({ value: Array.from(r.value.data), input: Array.from(r.grads.input.data), weight: Array.from(r.grads.weight.data) }));
+    `) as { value: number[]; input: number[]; weight: number[] };
+    const want = stdlib.arcface_loss!({ s: 16, m: 0.3 }).valueAndGrad(inputs);
+    expect(out.value).toEqual(Array.from(want.value.data));
+    expect(out.input).toEqual(Array.from(want.grads.input!.data));
+    expect(out.weight).toEqual(Array.from(want.grads.weight!.data));
+  });
+
+  it('writes to stdout without -o, and takes a .loss file with --loss and --shape', () => {
+    const r = run(['compile', join(import.meta.dirname, 'triplet.loss'), '--loss', 'triplet', '--params', 'margin=0.5', '--shape', 'anchor=B,E', 'positive=B,E', 'negative=B,E', '--target', 'js']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('// Inputs: anchor: float [B, E], positive: float [B, E], negative: float [B, E]');
+    expect(r.stdout).toContain('export function valueAndGrad(');
+    const loss = compile(readFileSync(join(import.meta.dirname, 'triplet.loss'), 'utf8'), { loss: 'triplet', params: { margin: 0.5 } });
+    expect(loss.inputs).toEqual(['anchor', 'positive', 'negative']);
+  });
+
+  it('npm run export-stdlib: --stdlib all writes every loss, and they type-check together', () => {
+    const r = run(['compile', '--stdlib', 'all', '-o', 'all']);
+    expect(r.stderr.split('\n').filter((l) => l && !l.startsWith('lossc compile: wrote'))).toEqual([]);
+    expect(r.status).toBe(0);
+    const files = readdirSync(join(dir, 'all')).sort();
+    expect(files).toEqual(stdlibCatalogue().map((e) => `${e.name}.ts`).sort());
+    const tsc = tool(join('typescript', 'bin', 'tsc'), ['--strict', '--noEmit', ...files.map((f) => join('all', f))]);
+    expect(tsc.stdout + tsc.stderr).toBe('');
+  }, 180_000);
+
+  it('reports mistakes with exit code 1 and a LossError on stderr', () => {
+    const cases: [string[], RegExp][] = [
+      [['compile', '-e', 'mean((x - y)^2'], /LD1\d{3}/],
+      [['compile', '--stdlib', 'no_such_loss'], /LD2040/],
+      [['compile', '-e', 'if size(x, 1) == 3 then sum(x) else mean(x)'], /LD2080/],
+      [['compile', '-e', 'mean(x)', '--shape', 'x=N,-2'], /LD2081/],
+      [['compile', '-e', 'mean(x)', '--target', 'py'], /LD2080/],
+      [['compile', '--stdlib', 'all'], /LD4001/],
+      [['compile', '-e', 'mean(x)', '-o', join('no', 'such', 'dir', 'x.ts')], /LD4005/],
+    ];
+    for (const [args, want] of cases) {
+      const r = run(args);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(want);
+      expect(r.stdout).toBe('');
+    }
+  });
+});
