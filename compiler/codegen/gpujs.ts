@@ -17,12 +17,13 @@
 // the host beforehand, by small host kernels that compute every index tensor (CheckStep), so
 // a bad class index raises the same error as on the JS back end.
 //
-// Two things keep float32 kernels as accurate as their arithmetic allows: a logsumexp is
+// Three things keep float32 kernels as accurate as their arithmetic allows: a logsumexp is
 // stored in two parts, its row max and log1p of the rest of the shifted sum (Location.lo), so
-// that x - logsumexp keeps the bits a single float32 of |lse| would round away; and a constant
-// term of a sum is hidden from the shader compiler (Writer.opaque), which would otherwise
-// reassociate it. The output is a plan of steps the runtime (runtime/gpujsBackend.ts)
-// executes; nothing here touches gpu.js.
+// that x - logsumexp keeps the bits a single float32 of |lse| would round away; a softmax
+// gradient c + g exp(d) near exp(d) = 1 is computed as (c + g) + g expm1(d)
+// (Writer.expNearOne), so 1 - p keeps its bits; and a constant term of a sum is hidden from
+// the shader compiler (Writer.opaque), which would otherwise reassociate it. The output is a
+// plan of steps the runtime (runtime/gpujsBackend.ts) executes; nothing here touches gpu.js.
 
 import type { Node, Shape } from '../ir.js';
 import { numel, sameShape, strides } from '../ir.js';
@@ -311,11 +312,41 @@ class Writer {
           const pa = this.parts(a, this.broadcast(ix, a.shape), s);
           if (pa) return this.temp(s, `((${pa[0]} - ${args[1]}) + ${pa[1]})`);
         }
+        if (n.op === 'add') {
+          const near = this.expNearOne(n, ix, s, args);
+          if (near) return near;
+        }
         if (n.op === 'add' || n.op === 'sub') n.args.forEach((a, i) => (args[i] = this.opaque(a, args[i]!)));
         const pow2 = n.op === 'pow' && n.args[1]!.op === 'const' && n.args[1]!.attrs.value === 2;
         return this.temp(s, pow2 ? `${args[0]} * ${args[0]}` : KERNEL_OPS[n.op as ElementwiseOp](...args));
       }
     }
+  }
+
+  /**
+   * c + g exp(d), the gradient of a logsumexp (g softmax) beside the upstream term c (-g at a
+   * target): where exp(d) > 1/2 it is (c + g) + g expm1(d), the same sum, which keeps the low
+   * bits of 1 - softmax that exp(d) rounds away in float32 (its steps near 1 are 6e-8; the
+   * target of a row whose loss is 2e-6 has 1 - p = 2e-6). Where exp(d) <= 1/2, the sum as
+   * written. Undefined unless n is such a sum with the product and exp computed here.
+   */
+  private expNearOne(n: Node, ix: Ix, s: Scope, args: string[]): string | undefined {
+    for (let i = 0; i < 2; i++) {
+      const m = n.args[i]!;
+      if (m.op !== 'mul' || this.locations.has(m)) continue;
+      const mix = this.broadcast(ix, m.shape);
+      for (let j = 0; j < 2; j++) {
+        const e = m.args[j]!;
+        if (e.op !== 'exp' || this.locations.has(e)) continue;
+        const g = m.args[1 - j]!;
+        const eix = this.broadcast(mix, e.shape);
+        const d = this.ex(e.args[0]!, this.broadcast(eix, e.args[0]!.shape), s);
+        const gx = this.ex(g, this.broadcast(mix, g.shape), s);
+        const c = args[1 - i]!;
+        return this.temp(s, `(${d} > (-0.6931471805599453) ? ((${c} + ${gx}) + ${gx} * lcExpm1(${d})) : (${args[0]} + ${args[1]}))`);
+      }
+    }
+    return undefined;
   }
 
   /**
