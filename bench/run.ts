@@ -1,11 +1,11 @@
-// `npm run bench`: lossc against a hand-written fused loop, TensorFlow.js (CPU and WASM
-// backends), the gpu.js back end's modes where it exists, and PyTorch eager on one thread where
+// `npm run bench`: lossc (compiled, and exported as a module) against a hand-written fused loop,
+// TensorFlow.js (CPU and WASM backends), the gpu.js back end's modes where it exists, and PyTorch eager on one thread where
 // /usr/bin/python3 has torch. Forward + backward, gradient with respect to the prediction,
 // float32, caller-owned gradient buffers. Contenders run interleaved (one call each per round),
 // medians of --reps rounds after warm-up. Also: compile latency, per-call overhead on small
 // inputs, memory beyond the inputs. Prints a markdown report; --json FILE keeps the numbers.
 //
-//   node --expose-gc --import tsx bench/run.ts [--reps 15] [--only W1,W3] [--skip tfjs,torch,gpujs] [--json FILE]
+//   node --expose-gc --import tsx bench/run.ts [--reps 15] [--only W1,W3] [--skip tfjs,torch,gpujs,export] [--json FILE]
 
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import { WORKLOADS, inputsOf, makeLoss, rng, type Workload } from './workloads.j
 import { interleaved, microseconds, timeOnce, type Call, type Timing } from './timing.js';
 import { tfjs, tfjsCall, tfjsPeakBytes, useBackend } from './tfjs.js';
 import * as ref from './reference.js';
+import { exportedLoss } from './exported.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => {
@@ -128,6 +129,13 @@ async function runWorkload(w: Workload): Promise<Row> {
   contenders['lossc']!();
   contenders['reference']!();
   const check = agreement(vL, gL, vR, gR);
+
+  if (!SKIP.has('export')) {
+    // The same loss exported as a module (sizes read at run time, every float gradient computed).
+    const mod = await exportedLoss(w, inputs);
+    const gE = new Float32Array(n);
+    contenders['exported'] = () => mod.valueAndGrad(inputs, { wrt: [w.wrt], out: { [w.wrt]: gE } });
+  }
 
   if (!SKIP.has('gpujs')) {
     const g = gpujsLosses(w);
@@ -290,7 +298,7 @@ async function main(): Promise<void> {
   const torch = torchTimes();
   const loadAfter = os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
-  const cols = ['lossc', 'tfjs-cpu', 'tfjs-wasm', ...new Set(rows.flatMap((r) => Object.keys(r.times).filter((k) => k.startsWith('gpu.js'))))];
+  const cols = ['lossc', 'exported', 'tfjs-cpu', 'tfjs-wasm', ...new Set(rows.flatMap((r) => Object.keys(r.times).filter((k) => k.startsWith('gpu.js'))))];
   log('\n## Forward + backward, ms per call (median); in brackets: × the hand-written loop');
   log(`\n| workload | loop | ${cols.join(' | ')} | PyTorch 1 thread |`);
   log(`| --- | ---: | ${cols.map(() => '---:').join(' | ')} | ---: |`);

@@ -147,7 +147,7 @@ export function renderModule(p: ExportedProgram, meta: ModuleMeta, target: Targe
   const { prelude, kernels } = linkKernels(all);
   out.push(ts ? typePrelude(prelude) : prelude, '');
   out.push(`const SITES${T(': [string, string][]')} = ${json(collectSites(all, meta))};`, '');
-  const lossParams = (k: ExportKernel) => sig.inputs.length + (k.gradOutput ? 1 : 0) + 1 + (k.grad ? floats.length : 0);
+  const lossParams = (k: ExportKernel) => sig.inputs.length + (k.gradOutput ? 1 : 0) + 1 + k.wrt.length;
   kernels.forEach((k, i) => {
     const check = i >= p.kernels.length ? p.checks[i - p.kernels.length] : undefined;
     const shape = check ? { dims: check.dimNames.length, params: 2 } : { dims: sig.dimNames.length, params: lossParams(k) };
@@ -166,18 +166,26 @@ export function renderModule(p: ExportedProgram, meta: ModuleMeta, target: Targe
   );
 
   // ---- entry points ---------------------------------------------------------------------------
-  const kernelIndex = (grad: boolean, dialect: string) => p.kernels.findIndex((k) => k.grad === grad && k.dialect === dialect);
-  const fwd = (d: string) => `kernel${kernelIndex(false, d)}`;
-  const bwd = (d: string) => `kernel${kernelIndex(true, d)}`;
+  /** `[float64 kernel, float32 kernel]` for a gradient request. */
+  const pair = (wrt: readonly string[]) => {
+    const find = (dialect: string) => p.kernels.findIndex((k) => k.dialect === dialect && k.wrt.join(',') === wrt.join(','));
+    return `[kernel${find('float64')}, kernel${find('float32')}]`;
+  };
+  const gradSets = [...new Set(p.kernels.filter((k) => k.wrt.length).map((k) => k.wrt.join(',')))];
   const valueShape = `[${p.valueDims.map((d) => d.code.replace(/\bd(\d+)\b/g, 'sizes[$1]')).join(', ')}]`;
-  const gradOutputKernel = p.kernels.find((k) => k.grad)?.gradOutput ?? false;
+  const gradOutputKernel = p.kernels.some((k) => k.wrt.length > 0 && k.gradOutput);
   out.push(
+    `const VALUE_KERNELS${T(': [Kernel, Kernel]')} = ${pair([])};`,
+    '/** The kernels of each gradient request, by the requested inputs in order; others compute all. */',
+    `const GRAD_KERNELS${T(': { [wrt: string]: [Kernel, Kernel] }')} = {`,
+    ...gradSets.map((w) => `  ${json(w)}: ${pair(w.split(','))},`),
+    '};',
+    '',
     '/** The loss value. */',
     `export function forward(given${T(': Inputs')})${T(': Tensor')} {`,
     '  const { arrays, sizes, float32 } = prepare(given);',
     `  const value = allocate(float32, ${valueShape});`,
-    `  const run = instance(float32 ? ${fwd('float32')} : ${fwd('float64')}, sizes);`,
-    '  run(...arrays, value.data);',
+    '  instance(VALUE_KERNELS[float32 ? 1 : 0], sizes)(...arrays, value.data);',
     '  return value;',
     '}',
     '',
@@ -185,32 +193,35 @@ export function renderModule(p: ExportedProgram, meta: ModuleMeta, target: Targe
     `export function valueAndGrad(given${T(': Inputs')}, opts${T(': GradOptions')} = {})${T(': ValueAndGrad')} {`,
     '  const { arrays, sizes, float32 } = prepare(given);',
     `  const value = allocate(float32, ${valueShape});`,
-    `  const wrt = gradRequest(opts);`,
+    '  const requested = gradRequest(opts);',
     `  const grads${T(': { [name: string]: Tensor }')} = {};`,
-    ...(floats.length === 0
-      ? [`  instance(float32 ? ${fwd('float32')} : ${fwd('float64')}, sizes)(...arrays, value.data);`, '  return { value, grads };', '}']
-      : [
-          `  const seed = gradOutputOf(opts, value.shape);`,
-          `  const outs${T(': FloatArray[]')} = [];`,
-          '  FLOAT_INPUTS.forEach((name) => {',
-          '    const k = INPUTS.findIndex((i) => i.name === name);',
-          '    const input = arrays[k]' + T(' as FloatArray') + ';',
-          '    const shape = shapeOf(INPUTS[k]' + T('!') + ', sizes);',
-          '    const buffer = wrt.indexOf(name) >= 0 ? outBuffer(opts, name, input, arrays, seed, outs) : undefined;',
-          '    const g = buffer !== undefined ? { data: buffer, shape } : allocate(input instanceof Float32Array, shape);',
-          '    if (wrt.indexOf(name) >= 0) grads[name] = g;',
-          '    outs.push(g.data);',
-          '  });',
-          `  const run = instance(float32 ? ${bwd('float32')} : ${bwd('float64')}, sizes);`,
-          gradOutputKernel
-            ? '  run(...arrays, seed === undefined ? ones(value.data.length) : seed.data, value.data, ...outs);'
-            : '  run(...arrays, value.data, ...outs);',
-          ...(gradOutputKernel
-            ? []
-            : ['  // A scalar value: the gradients are linear in the upstream gradient.', '  if (seed !== undefined && seed.data[0] !== 1) for (const o of outs) for (let i = 0; i < o.length; i++) o[i] *= seed.data[0]' + T('!') + ';']),
-          '  return { value, grads };',
-          '}',
-        ]),
+    '  const seed = gradOutputOf(opts, value.shape);',
+    '  if (requested.length === 0) {',
+    '    instance(VALUE_KERNELS[float32 ? 1 : 0], sizes)(...arrays, value.data);',
+    '    return { value, grads };',
+    '  }',
+    '  const wanted = FLOAT_INPUTS.filter((n) => requested.indexOf(n) >= 0);',
+    '  const computed = own(GRAD_KERNELS, wanted.join(",")) ? wanted : FLOAT_INPUTS;',
+    `  const outs${T(': FloatArray[]')} = [];`,
+    '  for (const name of computed) {',
+    '    const k = INPUTS.findIndex((i) => i.name === name);',
+    '    const input = arrays[k]' + T(' as FloatArray') + ';',
+    '    const shape = shapeOf(INPUTS[k]' + T('!') + ', sizes);',
+    '    const keep = wanted.indexOf(name) >= 0;',
+    '    const buffer = keep ? outBuffer(opts, name, input, arrays, seed, outs) : undefined;',
+    '    const g = buffer !== undefined ? { data: buffer, shape } : allocate(input instanceof Float32Array, shape);',
+    '    if (keep) grads[name] = g;',
+    '    outs.push(g.data);',
+    '  }',
+    '  const run = instance(GRAD_KERNELS[computed.join(",")]' + T('!') + '[float32 ? 1 : 0], sizes);',
+    gradOutputKernel
+      ? '  run(...arrays, seed === undefined ? ones(value.data.length) : seed.data, value.data, ...outs);'
+      : '  run(...arrays, value.data, ...outs);',
+    ...(gradOutputKernel
+      ? []
+      : ['  // A scalar value: the gradients are linear in the upstream gradient.', '  if (seed !== undefined && seed.data[0] !== 1) for (const o of outs) for (let i = 0; i < o.length; i++) o[i] *= seed.data[0]' + T('!') + ';']),
+    '  return { value, grads };',
+    '}',
     '',
   );
   return out.join('\n');
@@ -309,7 +320,7 @@ function renderKernel(k: ExportKernel, index: number, shape: { dims: number; par
     if (names.length !== paramTypes.length) throw new Error(`internal: kernel has ${names.length} parameters, expected ${paramTypes.length}`);
     return `return function run(${names.map((n, i) => (ts ? `${n}: ${paramTypes[i]}` : n)).join(', ')})${ts ? ': void' : ''} {`;
   });
-  const what = `${k.grad ? 'value and gradients' : 'value'}, ${k.dialect} inputs${k.gradOutput ? ', upstream gradient after the inputs' : ''}`;
+  const what = `${k.wrt.length ? `value and the gradients of ${k.wrt.join(', ')}` : 'value'}, ${k.dialect} inputs${k.gradOutput ? ', upstream gradient after the inputs' : ''}`;
   return [
     `// Kernel ${index}: ${what}.`,
     `function kernel${index}(fail${ts ? ': Fail' : ''}${dims.length ? `, ${dims.join(', ')}` : ''}) {`,

@@ -1,6 +1,7 @@
 // Compiles a loss for export: the same pipeline as the JIT (lower → rewrite → differentiate →
 // rewrite → schedule → generate JS), run on a symbolic signature (compiler/symbolic.ts), for
-// the value alone and for the value with the gradient of every float input, in both dialects.
+// the value alone and for the value with gradients — of every subset of the float inputs when
+// there are at most three, else of each one and of all — in both dialects.
 //
 // The whole compilation runs twice, with two disjoint sets of probe sizes. Every size the
 // generated code uses is written as an expression of the dims, so the two texts are equal —
@@ -19,8 +20,8 @@ import { candidateSignatures, type ExportSignature, type InputShapeSpec } from '
 
 export interface ExportKernel {
   dialect: Dialect;
-  /** Whether it computes gradients (of every float input, in signature order). */
-  grad: boolean;
+  /** The float inputs it computes gradients of, in signature order (none: the value alone). */
+  wrt: string[];
   /** Takes an upstream gradient after the inputs (a non-scalar value). */
   gradOutput: boolean;
   /** Helper functions it calls, scratch buffers (per size), and `return function run(…)`. */
@@ -108,16 +109,18 @@ function lower(fe: FrontEnd, sig: ExportSignature, set: 0 | 1) {
 function compileSignature(fe: FrontEnd, sig: ExportSignature, stabilize: boolean, forwardOnly: boolean): ExportedProgram {
   const floatInputs = sig.inputs.filter((i) => i.dtype === 'float').map((i) => i.name);
   const build = (set: 0 | 1) => {
-    const programs: { program: Program; dialect: Dialect; grad: boolean; gradOutput: boolean }[] = [];
+    const programs: { program: Program; dialect: Dialect; wrt: string[]; gradOutput: boolean }[] = [];
     let symbols: SizeSymbols | undefined;
     for (const dialect of forwardOnly ? (['float64'] as const) : (['float64', 'float32'] as const)) {
       const fwd = lower(fe, sig, set);
       symbols = fwd.symbols;
-      programs.push({ program: runPipeline(fwd.lowered, { stabilize, dialect }), dialect, grad: false, gradOutput: false });
-      if (floatInputs.length === 0 || forwardOnly) continue;
-      const bwd = lower(fe, sig, set);
-      const gradOutput = bwd.lowered.root.shape.length > 0;
-      programs.push({ program: runPipeline(bwd.lowered, { stabilize, dialect, wrt: floatInputs, gradOutput }), dialect, grad: true, gradOutput });
+      programs.push({ program: runPipeline(fwd.lowered, { stabilize, dialect }), dialect, wrt: [], gradOutput: false });
+      if (forwardOnly) continue;
+      for (const wrt of gradientSets(floatInputs)) {
+        const bwd = lower(fe, sig, set);
+        const gradOutput = bwd.lowered.root.shape.length > 0;
+        programs.push({ program: runPipeline(bwd.lowered, { stabilize, dialect, wrt, gradOutput }), dialect, wrt, gradOutput });
+      }
     }
     return { programs, symbols: symbols! };
   };
@@ -133,9 +136,9 @@ function compileSignature(fe: FrontEnd, sig: ExportSignature, stabilize: boolean
     const code = a.symbols.text(v);
     return { code, doc: names(code) };
   });
-  const kernels: ExportKernel[] = a.programs.map(({ program, dialect, grad, gradOutput }) => ({
+  const kernels: ExportKernel[] = a.programs.map(({ program, dialect, wrt, gradOutput }) => ({
     dialect,
-    grad,
+    wrt,
     gradOutput,
     prelude: program.js.prelude,
     scratch: program.js.scratch,
@@ -144,6 +147,17 @@ function compileSignature(fe: FrontEnd, sig: ExportSignature, stabilize: boolean
   }));
   const rewrites = a.programs.filter((p) => p.dialect === 'float64').flatMap((p) => p.program.rewrites);
   return { signature: sig, checks: [], valueDims, floatInputs, kernels, rewrites };
+}
+
+/**
+ * The gradient requests a module has a kernel for: every non-empty subset of up to three float
+ * inputs, else each input alone and all together (other requests compute all and keep some).
+ */
+export function gradientSets(floats: readonly string[]): string[][] {
+  if (floats.length > 3) return [...floats.map((f) => [f]), [...floats]];
+  const sets: string[][] = [];
+  for (let mask = 1; mask < 1 << floats.length; mask++) sets.push(floats.filter((_, i) => mask & (1 << i)));
+  return sets;
 }
 
 /** Where two compilations with different probe sizes first differ, for the error message. */

@@ -7,7 +7,17 @@ import type { Node } from '../ir.js';
 import { opInfo } from '../ops.js';
 import { ruleTable, type RuleSpec } from './engine.js';
 
-const isScalarConst = (n: Node) => n.op === 'const';
+/**
+ * A scalar computed from constants and sizes alone: `1 / N` when N is a `size` leaf (an exported
+ * program's count, compiler/symbolic.ts). Treated like a constant wherever only its being one
+ * scalar for every element matters (broadcasting and layout), not its value.
+ */
+export function isConstantScalar(n: Node): boolean {
+  if (n.shape.length !== 0) return false;
+  if (n.op === 'const' || n.op === 'size') return true;
+  return opInfo(n.op).kind === 'elementwise' && n.op !== 'detach' && n.args.length > 0 && n.args.every(isConstantScalar);
+}
+const isScalarConst = isConstantScalar;
 /** A constant, possibly broadcast: its value, else undefined. */
 const constValue = (n: Node): number | undefined =>
   n.op === 'const' ? n.attrs.value : n.op === 'expand' && n.args[0]!.op === 'const' ? n.args[0]!.attrs.value : undefined;
@@ -50,6 +60,31 @@ const FOLD_RULES: RuleSpec[] = [
       if (v === undefined || (n.op === 'expand' && n.args[0]!.op === 'const')) return undefined;
       return g.expand(g.const(v), n.shape);
     },
+  },
+  {
+    name: 'scalar-op-of-expands',
+    lhs: 'x',
+    rhs: (_b, g, n) => {
+      // -expand(1 / N, shape) = expand(-(1 / N), shape): an op of broadcast scalar expressions
+      // is the broadcast of the op (constant folding does this for plain constants).
+      if (opInfo(n.op).kind !== 'elementwise' || n.args.length === 0 || n.shape.length === 0) return undefined;
+      const scalar = (a: Node) => (a.op === 'expand' && isConstantScalar(a.args[0]!) ? a.args[0]! : isConstantScalar(a) ? a : undefined);
+      const args = n.args.map(scalar);
+      if (args.some((a) => a === undefined) || n.args.every((a) => a.op !== 'expand') || n.args.every(isConstantScalar)) return undefined;
+      return g.expand(g.map(n.op, args as Node[]), n.shape);
+    },
+    note: 'an op of broadcast scalars computed from constants and sizes is the broadcast of the op: `-expand(1 / N, shape)` ⇒ `expand(-(1 / N), shape)`',
+  },
+  {
+    name: 'layout-of-scalar-expression',
+    lhs: 'x',
+    rhs: (_b, g, n) => {
+      // reshape / permute of a scalar computed from sizes (`1 / N`) is that scalar, broadcast.
+      if (n.op !== 'reshape' && n.op !== 'permute') return undefined;
+      const a = n.args[0]!;
+      return a.op !== 'const' && isConstantScalar(a) ? g.expand(a, n.shape) : undefined;
+    },
+    note: 'reshape / permute of a scalar computed from constants and sizes (`1 / N` in an exported program) is that scalar, broadcast',
   },
   {
     name: 'expand-of-expand',
