@@ -18,9 +18,10 @@ import { LossError, type SourceText } from '../grammar/source.js';
 import { diag } from '../grammar/diagnostics.js';
 import type { Program } from '../compiler/pipeline.js';
 import { printNode } from '../compiler/print.js';
-import { planGpu, type BufferRef, type GpuPlan, type KernelStep, type Location, type ReduceOp, type Step } from '../compiler/codegen/gpujs.js';
+import { planGpu, type CheckStep, type GpuPlan, type KernelStep, type Step } from '../compiler/codegen/gpujs.js';
 import { KERNEL_HELPERS, KERNEL_HELPERS_JS } from '../compiler/codegen/gpujsMath.js';
 import type { TypedData } from './tensor.js';
+import { addHelpers, buildKernels, execState, runState, type ExecBuilt, type ExecGpu, type ExecHooks, type ExecKernelShortcut, type ExecState } from './gpujsExecute.js';
 
 export const GPU_MODES = ['cpu', 'webasm', 'headlessgl', 'gpu', 'webgl2', 'webgl', 'webgpu'] as const;
 export type GpuMode = (typeof GPU_MODES)[number];
@@ -33,15 +34,8 @@ export const MAX_ELEMENTS = 2 ** 24;
 
 // ---- the parts of gpu.js used here ----------------------------------------------------------
 
-interface KernelShortcut {
-  (...args: unknown[]): unknown;
-  kernel: { constructor: { name: string }; fallbackReason?: string | null };
-  destroy?(): void;
-}
-interface GpuInstance {
+interface GpuInstance extends ExecGpu {
   Kernel: { name: string } | null;
-  createKernel(source: string, settings: object): KernelShortcut;
-  addFunction(source: string, settings: object): unknown;
 }
 interface GpuCtor {
   new (settings: { mode: string }): GpuInstance;
@@ -145,9 +139,7 @@ function device(mod: GpuModule, mode: GpuMode): GpuInstance {
   } catch (e) {
     throw unavailable(mode, e instanceof Error ? e.message : String(e));
   }
-  for (const h of KERNEL_HELPERS) {
-    gpu.addFunction(h.source, { argumentTypes: Object.fromEntries(h.params.map((p) => [p, 'Number'])), returnType: 'Number' });
-  }
+  addHelpers(gpu, KERNEL_HELPERS);
   devices.set(mode, gpu);
   return gpu;
 }
@@ -196,27 +188,9 @@ export function resultOf<T>(done: unknown, result: T): T {
 
 // ---- the back end ---------------------------------------------------------------------------
 
-interface Built {
-  kernels: (KernelShortcut | HostKernel | undefined)[];
-  /** Kernel class each device kernel ran on, after the validation run. */
-  ranOn: string[];
-}
+type Instance = ExecState<KernelStep, CheckStep>;
 
-type HostKernel = (args: ArrayLike<number>[], out: Float64Array) => void;
-
-interface Instance {
-  plan: GpuPlan;
-  built?: Built;
-  /** Why building failed: every later call raises the same error instead of building again. */
-  failed?: unknown;
-  /** Float64 buffers of host-run kernels and host steps, reused by every call. */
-  hostKernelOut: (Float64Array | undefined)[];
-  hostBufs: Float64Array[];
-  /** Float32 copies of float64 arguments of device kernels, by buffer. */
-  mirrors: Map<string, Float32Array>;
-}
-
-const cleanup = new FinalizationRegistry<KernelShortcut[]>((kernels) => {
+const cleanup = new FinalizationRegistry<ExecKernelShortcut[]>((kernels) => {
   for (const k of kernels) {
     try {
       k.destroy?.();
@@ -227,7 +201,7 @@ const cleanup = new FinalizationRegistry<KernelShortcut[]>((kernels) => {
 });
 
 export class GpujsBackend {
-  private readonly instances = new WeakMap<Program, Instance>();
+  private readonly instances = new WeakMap<Program, { plan: GpuPlan; state: Instance }>();
   private gpu?: GpuInstance;
 
   constructor(readonly mode: GpuMode) {
@@ -252,69 +226,29 @@ export class GpujsBackend {
   /** A run function for `plan` (made by planGpu, possibly edited by a test), described under `program`. */
   runPlan(plan: GpuPlan, program: Program, source: SourceText): GpuRunFn {
     checkSizes(plan);
-    const inst: Instance = {
-      plan,
-      hostKernelOut: plan.kernels.map((k) => (k.where === 'host' ? new Float64Array(k.size) : undefined)),
-      hostBufs: plan.hostSizes.map((n) => new Float64Array(n)),
-      mirrors: new Map(),
-    };
-    this.instances.set(program, inst);
+    const inst: Instance = execState<KernelStep, CheckStep>(plan);
+    this.instances.set(program, { plan, state: inst });
+    const hooks = jitHooks(this.mode, source);
     const run: GpuRunFn = (inputs, outputs) => {
       const mod = loaded ?? loadSync(this.mode);
       if (!mod) return loadAsync(this.mode).then(() => run(inputs, outputs));
-      if (inst.failed) throw inst.failed;
-      if (!inst.built) {
-        const fail = (e: unknown): never => {
-          throw (inst.failed = e);
-        };
-        let done: void | Promise<void>;
-        let built: Built;
-        try {
-          built = this.build(mod, inst, program, source);
-          done = execute(inst, built, plan.inputs.map((n) => zeros(n.dtype, n.shape)), undefined, source, this.mode, true);
-        } catch (e) {
-          return fail(e);
-        }
-        const ready = (): void => {
-          built.ranOn = built.kernels.map((k, i) => (plan.kernels[i]!.where === 'host' ? 'host' : (k as KernelShortcut).kernel.constructor.name));
-          inst.built = built;
-        };
-        const validated = done instanceof Promise ? done.then(ready, fail) : ready();
-        return then(validated, () => execute(inst, built, inputs, outputs, source, this.mode, false));
-      }
-      return execute(inst, inst.built, inputs, outputs, source, this.mode, false);
+      const build = (): ExecBuilt => {
+        const gpu = (this.gpu ??= device(mod, this.mode));
+        const built = buildKernels(gpu, plan, KERNEL_HELPERS_JS, hooks);
+        cleanup.register(program, built.onDevice);
+        return built;
+      };
+      return runState(inst, build, inputs, outputs, hooks);
     };
     return run;
-  }
-
-  private build(mod: GpuModule, inst: Instance, program: Program, source: SourceText): Built {
-    const gpu = (this.gpu ??= device(mod, this.mode));
-    const onDevice: KernelShortcut[] = [];
-    const kernels = inst.plan.kernels.map((k) => {
-      try {
-        if (k.where === 'host') return hostKernel(k);
-        const kern = gpu.createKernel(k.source, {
-          output: [k.size],
-          precision: 'single',
-          tactic: 'precision',
-          optimizeFloatMemory: true,
-          pipeline: k.pipeline,
-        });
-        onDevice.push(kern);
-        return kern;
-      } catch (e) {
-        throw buildError(k, this.mode, e, source);
-      }
-    });
-    cleanup.register(program, onDevice);
-    return { kernels, ranOn: [] };
   }
 
   /** The plan and where each kernel ran, for explain(). */
   describe(program: Program): string {
     const inst = this.instances.get(program);
     if (!inst) return '';
-    const { plan, built } = inst;
+    const { plan } = inst;
+    const { built } = inst.state;
     const out = ['== gpu.js kernels ==', `mode ${this.mode}${built ? '' : '; kernels are built at the first call'}`];
     for (const st of plan.steps) out.push(describeStep(st, plan, built));
     for (const k of plan.kernels) out.push('', `// ${k.name}`, k.source);
@@ -328,7 +262,7 @@ function checkSizes(plan: GpuPlan): void {
   if (big >= MAX_ELEMENTS) throw new LossError(diag('LD2074', undefined, big, MAX_ELEMENTS));
 }
 
-function describeStep(st: Step, plan: GpuPlan, built?: Built): string {
+function describeStep(st: Step, plan: GpuPlan, built?: ExecBuilt): string {
   switch (st.kind) {
     case 'kernel': {
       const i = plan.kernels.indexOf(st);
@@ -345,26 +279,19 @@ function describeStep(st: Step, plan: GpuPlan, built?: Built): string {
   }
 }
 
-// ---- running a plan -------------------------------------------------------------------------
+// ---- running a plan (runtime/gpujsExecute.ts) ------------------------------------------------
 
-/** Sequences work that may or may not be asynchronous (webgpu kernels, texture reads). */
-function then<T, U>(v: T | Promise<T>, f: (x: T) => U | Promise<U>): U | Promise<U> {
-  return v instanceof Promise ? v.then(f) : f(v);
-}
-
-function zeros(dtype: 'float' | 'int', shape: readonly number[]): TypedData {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return dtype === 'int' ? new Int32Array(n) : new Float32Array(n);
-}
-
-function hostKernel(k: KernelStep): HostKernel {
-  const fn = new Function(`"use strict";\n${KERNEL_HELPERS_JS}\nreturn ${k.source};`)() as (...args: unknown[]) => number;
-  const ctx = { thread: { x: 0, y: 0, z: 0 }, output: { x: k.size, y: 1, z: 1 }, constants: {} };
-  return (args, out) => {
-    for (let t = 0; t < out.length; t++) {
-      ctx.thread.x = t;
-      out[t] = fn.apply(ctx, args);
-    }
+/** The executor's error hooks: LossErrors naming the kernel, or the indexing expression and its span. */
+function jitHooks(mode: string, source: SourceText): ExecHooks<KernelStep, CheckStep> {
+  return {
+    indexError(st, x, position) {
+      const what = st.site.op === 'gather' ? 'class index' : 'row index';
+      const text = printNode(st.site);
+      throw new LossError(diag('LD3007', st.site.span, what, x, st.limit, text.length > 60 ? `${text.slice(0, 60)}…` : text, `[${position.join(', ')}]`), source);
+    },
+    kernelError(k, e, building) {
+      throw building ? buildError(k, mode, e, source) : runError(k, mode, e, source);
+    },
   };
 }
 
@@ -378,189 +305,4 @@ function runError(k: KernelStep, mode: string, e: unknown, source: SourceText): 
   if (e instanceof LossError) return e;
   const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
   return new LossError(diag('LD3070', k.segments[0]?.node.span, k.name, mode, msg), source);
-}
-
-/**
- * Runs every step. `validating`: the build-time run on zeros, where index checks are skipped
- * (the kernels clamp every index read) and any failure names the kernel that could not run.
- */
-function execute(inst: Instance, built: Built, inputs: TypedData[], outputs: TypedData[] | undefined, source: SourceText, mode: string, validating: boolean): void | Promise<void> {
-  const { plan } = inst;
-  const results: unknown[] = new Array(plan.kernels.length);
-  const hostViews: (ArrayLike<number> | undefined)[] = new Array(plan.kernels.length);
-
-  const arg = (ref: BufferRef): unknown =>
-    ref.kind === 'input' ? inputs[ref.index] : ref.kind === 'host' ? inst.hostBufs[ref.index] : results[ref.index];
-  /** Device kernels always get float32 (or int32) arrays: the types the build-time run used. */
-  const deviceArg = (ref: BufferRef): unknown => {
-    const a = arg(ref);
-    if (!(a instanceof Float64Array)) return a;
-    const key = `${ref.kind}${ref.index}`;
-    let m = inst.mirrors.get(key);
-    if (!m) inst.mirrors.set(key, (m = new Float32Array(a.length)));
-    m.set(a);
-    return m;
-  };
-
-  /** A buffer's values on the host, reading a device result back once per call. */
-  const view = (ref: BufferRef): ArrayLike<number> | Promise<ArrayLike<number>> => {
-    if (ref.kind !== 'kernel') return arg(ref) as ArrayLike<number>;
-    const cached = hostViews[ref.index];
-    if (cached) return cached;
-    const r = results[ref.index] as { toArray?: () => unknown } | ArrayLike<number>;
-    const read = 'toArray' in r && typeof r.toArray === 'function' ? (r.toArray() as ArrayLike<number> | Promise<ArrayLike<number>>) : (r as ArrayLike<number>);
-    return then(read, (a) => (hostViews[ref.index] = a));
-  };
-  const views = (refs: BufferRef[]): ArrayLike<number>[] | Promise<ArrayLike<number>[]> => {
-    const vs = refs.map(view);
-    return vs.some((v) => v instanceof Promise) ? Promise.all(vs) : (vs as ArrayLike<number>[]);
-  };
-
-  const step = (st: Step): void | Promise<void> => {
-    switch (st.kind) {
-      case 'check':
-        if (validating) return;
-        return then(view(st.values.buffer), (v) => checkIndices(st, v, st.values.offset, source));
-      case 'kernel': {
-        const i = plan.kernels.indexOf(st);
-        const k = built.kernels[i]!;
-        const fail = (e: unknown) => {
-          throw validating ? buildError(st, mode, e, source) : runError(st, mode, e, source);
-        };
-        if (st.where === 'host') {
-          return then(views(st.params), (args) => {
-            const out = inst.hostKernelOut[i]!;
-            try {
-              (k as HostKernel)(args, out);
-            } catch (e) {
-              fail(e);
-            }
-            results[i] = out;
-            hostViews[i] = out;
-          });
-        }
-        try {
-          const r = (k as KernelShortcut)(...st.params.map(deviceArg));
-          if (r instanceof Promise) return r.then((x) => void (results[i] = x), fail);
-          results[i] = r;
-        } catch (e) {
-          fail(e);
-        }
-        return;
-      }
-      case 'finish':
-        return then(view(st.from.buffer), (v) => finish(st.op, st.p, v, st.from, st.rows, st.blocks, inst.hostBufs[st.into]!));
-      case 'scatter':
-        return then(views([st.values.buffer, st.index.buffer]), ([v, ix]) => {
-          const out = inst.hostBufs[st.into]!;
-          out.fill(0);
-          const rows = st.index.size;
-          const w = st.rowSize;
-          for (let r = 0; r < rows; r++) {
-            const base = ix![st.index.offset + r]! * w;
-            const src = st.values.offset + r * w;
-            for (let c = 0; c < w; c++) out[base + c]! += v![src + c]!;
-          }
-        });
-    }
-  };
-
-  const copyResults = (): void | Promise<void> => {
-    if (!outputs) return;
-    const refs = plan.results.map((r) => (r.kind === 'stored' ? r.at.buffer : undefined));
-    const reads = refs.map((ref) => (ref ? view(ref) : undefined));
-    const finishCopy = (vals: (ArrayLike<number> | undefined)[]) => {
-      plan.results.forEach((r, j) => {
-        const out = outputs[j]!;
-        if (r.kind === 'const') return out.fill(r.value);
-        const v = vals[j]!;
-        const { offset, lo, size } = r.at;
-        if (lo === undefined) for (let i = 0; i < size; i++) out[i] = v[offset + i]!;
-        else for (let i = 0; i < size; i++) out[i] = v[offset + i]! + v[lo + i]!;
-      });
-    };
-    return reads.some((x) => x instanceof Promise) ? Promise.all(reads).then(finishCopy) : finishCopy(reads as (ArrayLike<number> | undefined)[]);
-  };
-
-  const from = (i: number): void | Promise<void> => {
-    for (; i < plan.steps.length; i++) {
-      const r = step(plan.steps[i]!);
-      if (r instanceof Promise) {
-        const next = i + 1;
-        return r.then(() => from(next));
-      }
-    }
-    return copyResults();
-  };
-  return from(0);
-}
-
-function checkIndices(st: Extract<Step, { kind: 'check' }>, v: ArrayLike<number>, offset: number, source: SourceText): void {
-  const n = st.shape.reduce((a, b) => a * b, 1);
-  for (let i = 0; i < n; i++) {
-    const x = v[offset + i]!;
-    if (x >= 0 && x < st.limit) continue;
-    const position: number[] = [];
-    let rem = i;
-    for (let d = st.shape.length - 1; d >= 0; d--) {
-      position.unshift(rem % st.shape[d]!);
-      rem = Math.floor(rem / st.shape[d]!);
-    }
-    for (let d = 0; d < st.trailing; d++) position.push(0);
-    const what = st.site.op === 'gather' ? 'class index' : 'row index';
-    const text = printNode(st.site);
-    throw new LossError(diag('LD3007', st.site.span, what, x, st.limit, text.length > 60 ? `${text.slice(0, 60)}…` : text, `[${position.join(', ')}]`), source);
-  }
-}
-
-/** Host combination of partials, in float64. */
-const COMBINE: Record<ReduceOp, { identity: number; add: (acc: number, v: number) => number }> = {
-  sum: { identity: 0, add: (a, v) => a + v },
-  norm: { identity: 0, add: (a, v) => a + v },
-  prod: { identity: 1, add: (a, v) => a * v },
-  amax: { identity: -Infinity, add: (a, v) => (a !== a || v > a || v !== v ? (a !== a ? a : v) : a) },
-  amin: { identity: Infinity, add: (a, v) => (a !== a || v < a || v !== v ? (a !== a ? a : v) : a) },
-  logsumexp: { identity: -Infinity, add: () => NaN }, // finished by its own rule in finish()
-};
-
-function finish(op: ReduceOp, p: number | undefined, v: ArrayLike<number>, from: Location, rows: number, blocks: number, out: Float64Array): void {
-  const c = COMBINE[op];
-  const offset = from.offset;
-  for (let r = 0; r < rows; r++) {
-    const base = offset + r * blocks;
-    if (op === 'logsumexp') {
-      // Partials are split (Location.lo): block maxima, then log1p of the rest of each block's
-      // shifted sum. The result is split too: the row max at [r], the rest at [rows + r].
-      const lo = from.lo! + r * blocks;
-      let m = -Infinity;
-      let at = -1;
-      for (let b = 0; b < blocks; b++) {
-        const x = v[base + b]!;
-        if (x > m || x !== x) {
-          m = x;
-          at = b;
-        }
-        if (m !== m) break;
-      }
-      out[r] = m;
-      if (!Number.isFinite(m)) out[rows + r] = 0;
-      else if (blocks === 1) out[rows + r] = v[lo]!;
-      else {
-        // The block holding the max adds exp(lo) = 1 + expm1(lo): sum the rest, then log1p.
-        let rest = 0;
-        for (let b = 0; b < blocks; b++) rest += b === at ? Math.expm1(v[lo + b]!) : Math.exp(v[base + b]! - m + v[lo + b]!);
-        out[rows + r] = Math.log1p(rest);
-      }
-      continue;
-    }
-    if (blocks <= 1) {
-      // One block is final already (a norm took its root in the kernel).
-      out[r] = blocks === 0 ? c.identity : v[base]!;
-      continue;
-    }
-    let acc = c.identity;
-    for (let b = 0; b < blocks; b++) acc = c.add(acc, v[base + b]!);
-    if (op === 'norm') acc = p === 2 ? Math.sqrt(acc) : p === 1 ? acc : Math.pow(acc, 1 / p!);
-    out[r] = acc;
-  }
 }
