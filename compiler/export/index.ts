@@ -60,7 +60,7 @@ function exportWith<T>(source: string, opts: ExportModuleOptions, then: (p: Expo
     const notDifferentiable = { ...(opts.notDifferentiable ?? {}) };
     // A loss of a .loss file: its definition, with its doc comment (the file may hold many).
     const def = fe.lossDef;
-    const excerpt = def ? `${def.doc ? `${def.doc.split('\n').map((l) => `#${l}`).join('\n')}\n` : ''}${source.slice(def.span.start, def.span.end)}` : source;
+    const excerpt = def ? `${def.doc ? `${def.doc.split('\n').map((l) => (l.trim() ? `# ${l.trim()}` : '#')).join('\n')}\n` : ''}${source.slice(def.span.start, def.span.end)}` : source;
     return then(program, { name: fe.name, source, excerpt, sourceName: src.name, options: fe.options, stabilize, version: opts.version ?? 'unknown', notDifferentiable });
   } catch (e) {
     throw withSource(e, src);
