@@ -14,21 +14,33 @@
 // neither); the generated loops are correct at run time for any size, 1 included, because a
 // dim of size 1 is only special where it broadcasts, and symbolic dims never do.
 
-/** Two disjoint probe sets (primes above every literal size a loss is likely to spell). */
-const PROBE_SETS: readonly (readonly number[])[] = [
-  [1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049, 1051, 1061, 1063, 1069, 1087, 1091, 1093, 1097],
-  [1103, 1109, 1117, 1123, 1129, 1151, 1153, 1163, 1171, 1181, 1187, 1193, 1201, 1213, 1217, 1223],
-];
+/** Primes from 1009 up: probes, far above the literal sizes losses spell, small enough that a
+ * product of five stays an exact integer in a double. */
+const PRIMES: readonly number[] = (() => {
+  const out: number[] = [];
+  for (let n = 1009; out.length < 200; n += 2) {
+    let prime = true;
+    for (let d = 3; d * d <= n; d += 2) if (n % d === 0) prime = false;
+    if (prime) out.push(n);
+  }
+  return out;
+})();
 
-export const MAX_SYMBOLIC_DIMS = PROBE_SETS[0]!.length;
+/** The most symbolic dims one export may have. */
+export const MAX_SYMBOLIC_DIMS = 16;
 
 export class SizeSymbols {
   /** Probe value of each symbolic dim, by dim index (its identifier is `d<index>`). */
   readonly probes: readonly number[];
 
-  constructor(count: number, set: 0 | 1 = 0) {
+  /**
+   * `set` 0 and 1 give disjoint probes (the exporter compiles with both); `avoid` lists the
+   * literal sizes of the signature, whose factors a probe must not be.
+   */
+  constructor(count: number, set: 0 | 1 = 0, avoid: readonly number[] = []) {
     if (count > MAX_SYMBOLIC_DIMS) throw new Error(`internal: more than ${MAX_SYMBOLIC_DIMS} symbolic dims`);
-    this.probes = PROBE_SETS[set]!.slice(0, count);
+    const usable = PRIMES.filter((p) => !avoid.some((a) => Number.isInteger(a) && a > 0 && a % p === 0));
+    this.probes = usable.slice(set * count, set * count + count);
   }
 
   /** The generated identifier of symbolic dim i. */

@@ -94,7 +94,8 @@ function compileCheck(check: ValueCheck, sig: ExportSignature): ExportedCheck {
 }
 
 function lower(fe: FrontEnd, sig: ExportSignature, set: 0 | 1) {
-  const symbols = new SizeSymbols(sig.dimNames.length, set);
+  const fixed = sig.inputs.flatMap((i) => i.dims.filter((d): d is number => typeof d === 'number'));
+  const symbols = new SizeSymbols(sig.dimNames.length, set, fixed);
   const inputSig: Record<string, InputSig> = {};
   for (const i of sig.inputs) {
     const shape = i.dims.map((d) => (typeof d === 'number' ? d : symbols.probes[sig.dimNames.indexOf(d)]!));
