@@ -1,7 +1,8 @@
 // lossc compile: a loss exported as a standalone TypeScript (or JavaScript) module — no
 // compiler at run time (compiler/export/). From a .loss file, a formula (-e) or the standard
 // library (--stdlib NAME, or --stdlib all -o DIR for every loss); options with --params,
-// shapes with --shape; stdout without -o.
+// shapes with --shape; stdout without -o. `--backend gpu.js` writes a module that runs the
+// loss as gpu.js kernels for fixed sizes (every dim a number in --shape; it imports gpu.js).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,9 +30,11 @@ export async function compileCommand(argv: string[]): Promise<number> {
       'no-stabilize': { type: 'boolean', default: false },
     },
   });
-  if (values.backend !== 'js') throw new LossError(diag('LD2045', undefined, values.backend!));
+  const backend = values.backend;
+  if (backend !== 'js' && backend !== 'gpu.js') throw new LossError(diag('LD2045', undefined, backend!));
   const target = targetOf(values.target, values.out);
   if (values.stdlib === 'all') {
+    if (backend === 'gpu.js') throw new LossError(diag('LD4001', undefined, '--stdlib all exports with --backend js (the gpu.js backend needs every input\'s sizes: --shape)'));
     if (values.params?.length || values.shape?.length) throw new LossError(diag('LD4001', undefined, 'no --params or --shape with --stdlib all (each loss keeps its defaults)'));
     return exportAll(values.out, target);
   }
@@ -63,6 +66,7 @@ export async function compileCommand(argv: string[]): Promise<number> {
     stabilize: !values['no-stabilize'],
     sourceName: source.name,
     version: packageVersion(),
+    backend,
     ...extra,
   });
   if (values.out === undefined) {
