@@ -3,7 +3,7 @@
 // and run with nothing but Node — in a folder with no node_modules — giving compile()'s numbers.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,4 +99,30 @@ describe('lossc compile', () => {
       expect(r.stdout).toBe('');
     }
   });
+
+  it('--backend gpu.js writes a module for fixed sizes that imports only gpu.js and gives compile()\'s gpu.js numbers', () => {
+    // Its own folder, where gpu.js resolves (the other modules run with no node_modules).
+    mkdirSync(join(dir, 'gpu'));
+    symlinkSync(join(root, 'node_modules'), join(dir, 'gpu', 'node_modules'), 'dir');
+    const refused = run(['compile', '--stdlib', 'cross_entropy', '--backend', 'gpu.js']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/LD2080.*--shape input=64,10 target=64:int/);
+    const r = run(['compile', '--stdlib', 'cross_entropy', '--backend', 'gpu.js', '--shape', 'input=16,5', 'target=16:int', '-o', join('gpu', 'ce.ts')]);
+    expect(r.stderr).toBe(`lossc compile: wrote ${join('gpu', 'ce.ts')}\n`);
+    expect(r.status).toBe(0);
+    expect(run(['compile', '--stdlib', 'cross_entropy', '--backend', 'gpu.js', '--shape', 'input=16,5', 'target=16:int', '-o', join('gpu', 'ce.mjs')]).status).toBe(0);
+    const text = readFileSync(join(dir, 'gpu', 'ce.ts'), 'utf8');
+    expect(text.match(/^[ \t]*import\b.*$/gm)).toEqual(['import { GPU } from "gpu.js";']);
+    const tsc = tool(join('typescript', 'bin', 'tsc'), ['--strict', '--noEmit', '--skipLibCheck', '--moduleResolution', 'node', '--module', 'es2020', '--target', 'es2020', join('gpu', 'ce.ts')]);
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tool(join('prettier', 'bin', 'prettier.cjs'), ['--check', join('gpu', 'ce.ts'), join('gpu', 'ce.mjs')]).status).toBe(0);
+    const input = Array.from({ length: 80 }, (_, i) => Math.sin(i));
+    const target = Array.from({ length: 16 }, (_, i) => (i * 3) % 5);
+    const out = node(`import * as m from './gpu/ce.mjs'; m.setMode('cpu');
+      const r = m.valueAndGrad({ input: { data: Float64Array.from(${JSON.stringify(input)}), shape: [16, 5] }, target: { data: Int32Array.from(${JSON.stringify(target)}), shape: [16] } });
+      console.log(JSON.stringify({ value: r.value.data[0], input: Array.from(r.grads.input.data) }));`) as { value: number; input: number[] };
+    const want = stdlib.cross_entropy({}, { backend: 'gpu.js', gpuMode: 'cpu' }).valueAndGrad({ input: { data: Float64Array.from(input), shape: [16, 5] }, target: { data: Int32Array.from(target), shape: [16] } });
+    expect(out.value).toBe(want.value.data[0]);
+    expect(out.input).toEqual(Array.from(want.grads.input!.data));
+  }, 60_000);
 });
