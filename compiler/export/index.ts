@@ -2,6 +2,7 @@
 // JavaScript) that computes its value and gradients with no compiler at run time.
 //   front end (compiler/frontend.ts) → symbolic compilation, checked twice (program.ts)
 //   → module text (module.ts) → prettier.
+// With backend 'gpu.js': fixed sizes, the JIT's gpu.js plans and executor (gpujs.ts).
 
 import { format } from 'prettier';
 import { LossError, type SourceText } from '../../grammar/source.js';
