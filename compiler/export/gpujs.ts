@@ -20,7 +20,9 @@ import { runPipeline, type Program } from '../pipeline.js';
 import { printNode } from '../print.js';
 import type { Dialect } from '../codegen/js.js';
 import { planGpu, type GpuPlan } from '../codegen/gpujs.js';
-import { KERNEL_HELPERS, KERNEL_HELPERS_JS } from '../codegen/gpujsMath.js';
+// The module rebuilds the host kernels' helper text (KERNEL_HELPERS_JS) from HELPERS, as
+// gpujsMath.ts builds it (checked by test/compiler/export/gpujs.test.ts).
+import { KERNEL_HELPERS } from '../codegen/gpujsMath.js';
 import type { RewriteEvent } from '../rewrite/engine.js';
 import type { Node } from '../ir.js';
 import { MAX_ELEMENTS } from '../../runtime/gpujsBackend.js';
@@ -232,7 +234,7 @@ export function renderGpuModule(p: GpuExportedProgram, meta: ModuleMeta, target:
   out.push(
     '/** Kernel helper functions, declared on every GPU object; the same text runs host kernels. */',
     `const HELPERS${T(': ExecHelper[]')} = ${json(KERNEL_HELPERS.map((h) => ({ name: h.name, params: h.params, source: h.source })))};`,
-    `const HELPERS_JS = ${json(KERNEL_HELPERS_JS)};`,
+    "const HELPERS_JS = HELPERS.map((h) => h.source).join('\\n');",
     '',
     ...(ts
       ? [

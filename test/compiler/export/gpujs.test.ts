@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, type Tensor } from '../../../index.js';
 import { exportModule, parseShapeSpec, renderExport, type ExportModuleOptions } from '../../../compiler/export/index.js';
 import { stdlibExport } from '../../../stdlib/index.js';
+import { KERNEL_HELPERS, KERNEL_HELPERS_JS } from '../../../compiler/codegen/gpujsMath.js';
 
 interface Module {
   name: string;
@@ -260,7 +261,8 @@ describe('--backend gpu.js modules', () => {
     expect(e.message).toContain('(element [2] is 1.5)');
   }, 60_000);
 
-  it('the embedded executor is up to date with runtime/gpujsExecute.ts', () => {
+  it('the embedded executor is up to date with runtime/gpujsExecute.ts; host helpers are rebuilt as the JIT builds them', () => {
+    expect(KERNEL_HELPERS.map((h) => h.source).join('\n')).toBe(KERNEL_HELPERS_JS);
     const r = spawnSync(process.execPath, [join(root, 'scripts', 'embed-runtime.mjs'), '--check'], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
