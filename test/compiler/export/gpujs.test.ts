@@ -13,6 +13,7 @@ import { compile, type Tensor } from '../../../index.js';
 import { exportModule, parseShapeSpec, renderExport, type ExportModuleOptions } from '../../../compiler/export/index.js';
 import { stdlibExport } from '../../../stdlib/index.js';
 import { KERNEL_HELPERS, KERNEL_HELPERS_JS } from '../../../compiler/codegen/gpujsMath.js';
+import { gpujsModes } from '../../../runtime/gpujsBackend.js';
 
 interface Module {
   name: string;
@@ -189,6 +190,28 @@ describe('--backend gpu.js modules', () => {
       }
     }, 60_000);
   }
+
+  // The same modules on a real shader compiler: headless-gl (Mesa under Xvfb in CI), where the
+  // gl build and a display exist; otherwise skipped, saying why.
+  const glMissing = gpujsModes().find((m) => m.mode === 'headlessgl')!;
+  const glIt = glMissing.available ? it : it.skip;
+  if (!glMissing.available) console.warn(`gpu.js export in mode headlessgl: skipped (${glMissing.reason})`);
+  glIt(`in mode headlessgl (setMode), compile(src, { backend: 'gpu.js', gpuMode: 'headlessgl' })'s numbers${glMissing.available ? '' : ` — skipped: ${glMissing.reason}`}`, async () => {
+    for (const c of CASES) {
+      const m = await load(c);
+      m.setMode('headlessgl');
+      try {
+        const gpu = compile(c.source, { ...c.jit, backend: 'gpu.js', gpuMode: 'headlessgl' });
+        const inputs = c.inputs(true);
+        const got = m.valueAndGrad(inputs);
+        const want = gpu.valueAndGrad(inputs);
+        close(got.value.data, want.value.data, 1e-12, 0, `${c.file} value (headlessgl)`);
+        for (const [k, g] of Object.entries(want.grads)) close(got.grads[k]!.data, g.data, 1e-12, 0, `${c.file} grad ${k} (headlessgl)`);
+      } finally {
+        m.setMode('cpu');
+      }
+    }
+  }, 120_000);
 
   it('runs as JavaScript under plain Node', async () => {
     const file = await write(CASES[0]!, 'js');
