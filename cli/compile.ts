@@ -58,28 +58,40 @@ export async function compileCommand(argv: string[]): Promise<number> {
     const name = item.slice(0, eq);
     Object.defineProperty(shapes, name, { value: parseShapeSpec(name, item.slice(eq + 1)), enumerable: true, configurable: true, writable: true });
   }
-  const text = await exportModule(source.text, {
+  const options = {
     loss,
     params: parseParams(values.params),
     shapes,
-    target,
     stabilize: !values['no-stabilize'],
     sourceName: source.name,
     version: packageVersion(),
     backend,
     ...extra,
-  });
+  } as const;
+  const text = await exportModule(source.text, { ...options, target });
   if (values.out === undefined) {
     process.stdout.write(text);
     return 0;
   }
-  try {
-    writeFileSync(values.out, text);
-  } catch (e) {
-    throw new LossError(diag('LD4005', undefined, values.out, (e as Error).message));
-  }
-  process.stderr.write(`lossc compile: wrote ${values.out}\n`);
+  write(values.out, text);
+  // A JavaScript module gets its declarations beside it (x.js: x.d.ts, x.mjs: x.d.mts).
+  if (target === 'js') write(declarationPath(values.out), await exportModule(source.text, { ...options, target: 'dts' }));
   return 0;
+}
+
+function write(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new LossError(diag('LD4005', undefined, file, (e as Error).message));
+  }
+  process.stderr.write(`lossc compile: wrote ${file}\n`);
+}
+
+/** Where the declarations of a JavaScript module go: x.js → x.d.ts, x.mjs → x.d.mts, x.cjs → x.d.cts. */
+function declarationPath(file: string): string {
+  const m = /\.(m|c)?js$/.exec(file);
+  return m ? `${file.slice(0, m.index)}.d.${m[1] ?? ''}ts` : `${file}.d.ts`;
 }
 
 /** `--stdlib all -o DIR`: every stdlib loss with its default options, one module per loss. */
@@ -91,7 +103,7 @@ async function exportAll(dir: string | undefined, target: Target): Promise<numbe
     throw new LossError(diag('LD4005', undefined, dir, (e as Error).message));
   }
   for (const { name } of stdlibCatalogue()) {
-    const file = join(dir, `${name}.${target}`);
+    const file = join(dir, `${name}.${target === 'dts' ? 'd.ts' : target}`);
     const code = await compileCommand(['--stdlib', name, '-o', file, '--target', target]);
     if (code !== 0) return code;
   }
@@ -100,7 +112,7 @@ async function exportAll(dir: string | undefined, target: Target): Promise<numbe
 
 /** --target, else the output file's extension (.js, .mjs: JavaScript), else TypeScript. */
 function targetOf(target: string | undefined, out: string | undefined): Target {
-  if (target === 'ts' || target === 'js') return target;
-  if (target !== undefined) throw new LossError(diag('LD2080', undefined, `unknown target '${target}' (expected ts or js)`));
+  if (target === 'ts' || target === 'js' || target === 'dts') return target;
+  if (target !== undefined) throw new LossError(diag('LD2080', undefined, `unknown target '${target}' (expected ts, js or dts)`));
   return out !== undefined && /\.(m?js|cjs)$/.test(out) ? 'js' : 'ts';
 }

@@ -15,7 +15,7 @@ export type Command = (argv: string[]) => Promise<number> | number;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   eval: { run: evalCommand, summary: 'lossc eval <file.loss | -e FORMULA> [--loss NAME] --inputs inputs.json [--grad] [--check] [--params k=v …]' },
-  compile: { run: compileCommand, summary: 'lossc compile <file.loss | -e FORMULA | --stdlib NAME> [--loss NAME] [--params k=v …] [--shape name=N,C[:int] …] [-o out.ts] [--target ts|js]' },
+  compile: { run: compileCommand, summary: 'lossc compile <file.loss | -e FORMULA | --stdlib NAME> [--loss NAME] [--params k=v …] [--shape name=N,C[:int] …] [-o out.ts] [--target ts|js|dts] [--backend js|gpu.js]' },
   explain: { run: explainCommand, summary: 'lossc explain <file.loss | -e FORMULA> [--loss NAME] [--inputs inputs.json] [--params k=v …]' },
   list: { run: listCommand, summary: 'lossc list [NAME]   (the standard library: signatures and docs)' },
   bench: { run: benchCommand, summary: 'lossc bench   (W1–W8 against a hand-written loop, TensorFlow.js, gpu.js and PyTorch; from a source checkout)' },

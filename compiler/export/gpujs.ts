@@ -208,6 +208,14 @@ export function literal(v: unknown): string {
 export const GPUJS_MODES = ['gpu', 'cpu', 'webasm', 'headlessgl', 'webgl2', 'webgl', 'webgpu'] as const;
 export type GpuMode = (typeof GPUJS_MODES)[number];
 
+/** What a gpu.js module declares beyond the JS export's (renderDeclarations). */
+export const GPU_DECLARATIONS: readonly string[] = [
+  `export type GpuMode = ${GPUJS_MODES.map((m) => JSON.stringify(m)).join(' | ')};`,
+  '/** Chooses the gpu.js mode of every later call (kernels are built once per mode). */',
+  'export declare function setMode(mode: GpuMode): void;',
+  'export declare function getMode(): GpuMode;',
+];
+
 export function renderGpuModule(p: GpuExportedProgram, meta: ModuleMeta, target: Target, gpuMode: GpuMode = 'gpu'): string {
   const ts = target === 'ts';
   const T = (text: string) => (ts ? text : '');

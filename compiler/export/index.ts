@@ -9,8 +9,8 @@ import { LossError, type SourceText } from '../../grammar/source.js';
 import { diag, withSource } from '../../grammar/diagnostics.js';
 import { frontEnd } from '../frontend.js';
 import { exportProgram, type ExportedProgram, type ValueCheck } from './program.js';
-import { renderModule, type Target } from './module.js';
-import { exportGpuProgram, renderGpuModule, GPUJS_MODES, type GpuMode } from './gpujs.js';
+import { renderDeclarations, renderModule, type Target } from './module.js';
+import { exportGpuProgram, renderGpuModule, GPUJS_MODES, GPU_DECLARATIONS, type GpuMode } from './gpujs.js';
 import type { InputShapeSpec } from './signature.js';
 
 export { parseShapeSpec, type DimSpec, type InputShapeSpec } from './signature.js';
@@ -28,7 +28,7 @@ export interface ExportModuleOptions {
    * not give them or to include an optional input: `{ input: { dims: ['N', 'C'] } }`.
    */
   shapes?: Record<string, InputShapeSpec>;
-  /** 'ts' (default) or 'js'. */
+  /** 'ts' (default), 'js', or 'dts' (the declarations of the 'js' module). */
   target?: Target;
   stabilize?: boolean;
   /** Name used in messages and the header (a file name); default "<formula>". */
@@ -63,7 +63,7 @@ function exportWith(source: string, opts: ExportModuleOptions): string {
   const src: SourceText = { text: typeof source === 'string' ? source : '', name: opts.sourceName ?? '<formula>' };
   try {
     if (typeof source !== 'string') throw new LossError(diag('LD2044', undefined, 'the source must be a string'));
-    if (opts.target !== undefined && opts.target !== 'ts' && opts.target !== 'js') throw new LossError(diag('LD2080', undefined, `unknown target '${String(opts.target)}' (expected ts or js)`));
+    if (opts.target !== undefined && opts.target !== 'ts' && opts.target !== 'js' && opts.target !== 'dts') throw new LossError(diag('LD2080', undefined, `unknown target '${String(opts.target)}' (expected ts, js or dts)`));
     const backend = opts.backend ?? 'js';
     if (backend !== 'js' && backend !== 'gpu.js') throw new LossError(diag('LD2045', undefined, String(backend)));
     if (opts.gpuMode !== undefined) {
@@ -80,9 +80,11 @@ function exportWith(source: string, opts: ExportModuleOptions): string {
     const target = opts.target ?? 'ts';
     if (backend === 'gpu.js') {
       const program = exportGpuProgram(fe, { shapes: opts.shapes, stabilize, checks: opts.valueChecks, sourceName: src.name });
+      if (target === 'dts') return renderDeclarations(meta, program.signature, program.floatInputs, program.valueShape.map(String), GPU_DECLARATIONS);
       return renderGpuModule(program, meta, target, opts.gpuMode);
     }
     const program: ExportedProgram = exportProgram(fe, { shapes: opts.shapes, stabilize, checks: opts.valueChecks });
+    if (target === 'dts') return renderDeclarations(meta, program.signature, program.floatInputs, program.valueDims.map((d) => d.doc));
     return renderModule(program, meta, target);
   } catch (e) {
     throw withSource(e, src);

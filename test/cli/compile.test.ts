@@ -3,7 +3,7 @@
 // and run with nothing but Node — in a folder with no node_modules — giving compile()'s numbers.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,29 @@ describe('lossc compile', () => {
     expect(out.input).toEqual(Array.from(want.grads.input!.data));
     expect(out.weight).toEqual(Array.from(want.grads.weight!.data));
   });
+
+  it('writes a JavaScript module with its declarations, which projects stricter than --strict can use', () => {
+    expect(run(['compile', '-e', 'mean(max(0, d(a, p) - d(a, n) + margin))', '--params', 'margin=0.5', '-o', 'tripletjs.mjs']).status).toBe(0);
+    const decl = readFileSync(join(dir, 'tripletjs.d.mts'), 'utf8');
+    expect(decl).toMatch(/export declare function valueAndGrad\(\s*inputs: Inputs,\s*opts\?: GradOptions,?\s*\): ValueAndGrad;/);
+    writeFileSync(
+      join(dir, 'consumer.mts'),
+      [
+        "import { valueAndGrad, type Inputs } from './tripletjs.mjs';",
+        'const t = (data: number[]) => ({ data: Float64Array.from(data), shape: [2, 2] });',
+        'const inputs: Inputs = { a: t([1, 2, 3, 4]), p: t([1, 2, 3, 5]), n: t([0, 0, 3, 3]) };',
+        'const r = valueAndGrad(inputs, { wrt: ["a"] });',
+        'const first: number | undefined = r.value.data[0];',
+        'console.log(JSON.stringify([first, Array.from(r.grads.a?.data ?? [])]));',
+      ].join('\n'),
+    );
+    const flags = ['--strict', '--noUncheckedIndexedAccess', '--noUnusedLocals', '--noUnusedParameters', '--exactOptionalPropertyTypes', '--noImplicitReturns'];
+    const tsc = tool(join('typescript', 'bin', 'tsc'), [...flags, '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'consumer.mts']);
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tool(join('prettier', 'bin', 'prettier.cjs'), ['--check', 'tripletjs.d.mts', 'tripletjs.mjs']).status).toBe(0);
+    const out = node("import { valueAndGrad } from './tripletjs.mjs'; const t = (d) => ({ data: Float64Array.from(d), shape: [2, 2] }); const r = valueAndGrad({ a: t([1, 2, 3, 4]), p: t([1, 2, 3, 5]), n: t([0, 0, 3, 3]) }); console.log(JSON.stringify([r.value.data[0], Array.from(r.grads.a.data)]));");
+    expect(out).toEqual([0.25, [0, 0, 0, -1]]);
+  }, 60_000);
 
   it('writes to stdout without -o, and takes a .loss file with --loss and --shape', () => {
     const r = run(['compile', join(import.meta.dirname, 'triplet.loss'), '--loss', 'triplet', '--params', 'margin=0.5', '--shape', 'anchor=B,E', 'positive=B,E', 'negative=B,E', '--target', 'js']);
