@@ -273,11 +273,11 @@ export function renderGpuModule(p: GpuExportedProgram, meta: ModuleMeta, target:
   out.push(
     `/** Plans by [float64, float32] inputs: the value; each gradient request${seeded ? ', without and with gradOutput' : ''}. */`,
     `const VALUE_PLANS${T(': [number, number]')} = ${pair([], false)};`,
-    `const GRAD_PLANS${T(': { [wrt: string]: [number, number] }')} = {`,
-    ...gradSets.map((w) => `  ${json(w)}: ${pair(w.split(','), false)},`),
-    '};',
+    `const GRAD_PLANS${T(': Map<string, [number, number]>')} = new Map([`,
+    ...gradSets.map((w) => `  [${json(w)}, ${pair(w.split(','), false)}],`),
+    ']);',
     ...(seeded
-      ? [`const SEEDED_PLANS${T(': { [wrt: string]: [number, number] }')} = {`, ...gradSets.map((w) => `  ${json(w)}: ${pair(w.split(','), true)},`), '};']
+      ? [`const SEEDED_PLANS${T(': Map<string, [number, number]>')} = new Map([`, ...gradSets.map((w) => `  [${json(w)}, ${pair(w.split(','), true)}],`), ']);']
       : []),
     `const VALUE_SHAPE${T(': number[]')} = ${json(p.valueShape)};`,
     '',
@@ -299,7 +299,7 @@ export function renderGpuModule(p: GpuExportedProgram, meta: ModuleMeta, target:
     '  const seed = gradOutputOf(opts, value.shape);',
     '  if (requested.length === 0) return resultOf(runPlan(VALUE_PLANS[float32 ? 1 : 0], arrays, [value.data]), { value, grads });',
     '  const wanted = FLOAT_INPUTS.filter((n) => requested.indexOf(n) >= 0);',
-    '  const computed = own(GRAD_PLANS, wanted.join(",")) ? wanted : FLOAT_INPUTS;',
+    '  const computed = GRAD_PLANS.has(wanted.join(",")) ? wanted : FLOAT_INPUTS;',
     `  const outs${T(': FloatArray[]')} = [];`,
     '  for (const name of computed) {',
     '    const k = INPUTS.findIndex((i) => i.name === name);',
@@ -308,17 +308,17 @@ export function renderGpuModule(p: GpuExportedProgram, meta: ModuleMeta, target:
     '    const keep = wanted.indexOf(name) >= 0;',
     '    const buffer = keep ? outBuffer(opts, name, input, arrays, seed, outs) : undefined;',
     '    const g = buffer !== undefined ? { data: buffer, shape } : allocate(input instanceof Float32Array, shape);',
-    '    if (keep) grads[name] = g;',
+    '    if (keep) define(grads, name, g);',
     '    outs.push(g.data);',
     '  }',
     ...(seeded
       ? [
           '  const plans = seed === undefined ? GRAD_PLANS : SEEDED_PLANS;',
           '  const args = seed === undefined ? arrays : [...arrays, seed.data];',
-          '  return resultOf(runPlan(plans[computed.join(",")]' + T('!') + '[float32 ? 1 : 0], args, [value.data, ...outs]), { value, grads });',
+          '  return resultOf(runPlan(plans.get(computed.join(","))' + T('!') + '[float32 ? 1 : 0], args, [value.data, ...outs]), { value, grads });',
         ]
       : [
-          '  const done = runPlan(GRAD_PLANS[computed.join(",")]' + T('!') + '[float32 ? 1 : 0], arrays, [value.data, ...outs]);',
+          '  const done = runPlan(GRAD_PLANS.get(computed.join(","))' + T('!') + '[float32 ? 1 : 0], arrays, [value.data, ...outs]);',
           '  // A scalar value: the gradients are linear in the upstream gradient.',
           '  const scale = () => {',
           '    if (seed !== undefined && seed.data[0] !== 1) for (const o of outs) for (let i = 0; i < o.length; i++) o[i] *= seed.data[0]' + T('!') + ';',

@@ -95,9 +95,9 @@ export function renderModule(p: ExportedProgram, meta: ModuleMeta, target: Targe
   out.push(
     `const VALUE_KERNELS${T(': [Kernel, Kernel]')} = ${pair([])};`,
     '/** The kernels of each gradient request, by the requested inputs in order; others compute all. */',
-    `const GRAD_KERNELS${T(': { [wrt: string]: [Kernel, Kernel] }')} = {`,
-    ...gradSets.map((w) => `  ${json(w)}: ${pair(w.split(','))},`),
-    '};',
+    `const GRAD_KERNELS${T(': Map<string, [Kernel, Kernel]>')} = new Map([`,
+    ...gradSets.map((w) => `  [${json(w)}, ${pair(w.split(','))}],`),
+    ']);',
     '',
     '/** The loss value. */',
     `export function forward(given${T(': Inputs')})${T(': Tensor')} {`,
@@ -119,7 +119,7 @@ export function renderModule(p: ExportedProgram, meta: ModuleMeta, target: Targe
     '    return { value, grads };',
     '  }',
     '  const wanted = FLOAT_INPUTS.filter((n) => requested.indexOf(n) >= 0);',
-    '  const computed = own(GRAD_KERNELS, wanted.join(",")) ? wanted : FLOAT_INPUTS;',
+    '  const computed = GRAD_KERNELS.has(wanted.join(",")) ? wanted : FLOAT_INPUTS;',
     `  const outs${T(': FloatArray[]')} = [];`,
     '  for (const name of computed) {',
     '    const k = INPUTS.findIndex((i) => i.name === name);',
@@ -128,10 +128,10 @@ export function renderModule(p: ExportedProgram, meta: ModuleMeta, target: Targe
     '    const keep = wanted.indexOf(name) >= 0;',
     '    const buffer = keep ? outBuffer(opts, name, input, arrays, seed, outs) : undefined;',
     '    const g = buffer !== undefined ? { data: buffer, shape } : allocate(input instanceof Float32Array, shape);',
-    '    if (keep) grads[name] = g;',
+    '    if (keep) define(grads, name, g);',
     '    outs.push(g.data);',
     '  }',
-    '  const run = instance(GRAD_KERNELS[computed.join(",")]' + T('!') + '[float32 ? 1 : 0], sizes);',
+    '  const run = instance(GRAD_KERNELS.get(computed.join(","))' + T('!') + '[float32 ? 1 : 0], sizes);',
     gradOutputKernel
       ? '  run(...arrays, seed === undefined ? ones(value.data.length) : seed.data, value.data, ...outs);'
       : '  run(...arrays, value.data, ...outs);',
@@ -273,7 +273,7 @@ export function inputDataLines(meta: ModuleMeta, sig: ExportSignature, floats: r
     `const DIM_NAMES${T(': string[]')} = ${json(sig.dimNames)};`,
     `const INPUTS${T(': InputInfo[]')} = ${json(inputInfo)};`,
     `const FLOAT_INPUTS${T(': string[]')} = ${json(floats)};`,
-    `const NOT_DIFFERENTIABLE${T(': { [name: string]: string }')} = ${json(meta.notDifferentiable)};`,
+    `const NOT_DIFFERENTIABLE${T(': Map<string, string>')} = new Map(${json(Object.entries(meta.notDifferentiable))});`,
     `const MAX_ELEMENTS = 2147483647;`,
     '',
   ];
@@ -434,6 +434,8 @@ function instance(kernel${T(': Kernel')}, sizes${T(': number[]')})${T(': Run')} 
 export function VALIDATION(ts: boolean, checkValues: string): string {
   const T = (text: string) => (ts ? text : '');
   return `const own = (o${T(': object')}, k${T(': string')}) => Object.prototype.hasOwnProperty.call(o, k);
+/** An own property, whatever its name (an input named \`__proto__\` included). */
+const define = (o${T(': object')}, k${T(': string')}, v${T(': unknown')}) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 const describe = (shape${T(': readonly (number | string)[]')}) => \`[\${shape.join(', ')}]\`;
 
 /** Checks every input against the signature; returns the arrays in order and the dim sizes. */
@@ -516,11 +518,11 @@ function ones(n${T(': number')})${T(': Float64Array')} {
 }
 
 function gradRequest(opts${T(': GradOptions')})${T(': string[]')} {
-  const wrt = opts.wrt === undefined ? FLOAT_INPUTS.filter((n) => !own(NOT_DIFFERENTIABLE, n)) : opts.wrt;
+  const wrt = opts.wrt === undefined ? FLOAT_INPUTS.filter((n) => !NOT_DIFFERENTIABLE.has(n)) : opts.wrt;
   if (!Array.isArray(wrt)) throw new LossError('LD3009', \`Cannot differentiate with respect to '\${String(wrt)}': not a float input (float inputs: \${FLOAT_INPUTS.join(', ') || 'none'})\`);
   for (const w of wrt) {
     if (FLOAT_INPUTS.indexOf(w) < 0) throw new LossError('LD3009', \`Cannot differentiate with respect to '\${String(w)}': not a float input (float inputs: \${FLOAT_INPUTS.join(', ') || 'none'})\`);
-    if (own(NOT_DIFFERENTIABLE, w)) throw new LossError('LD3061', \`\${name} cannot be differentiated with respect to '\${w}' (as in PyTorch): \${NOT_DIFFERENTIABLE[w]}\`);
+    if (NOT_DIFFERENTIABLE.has(w)) throw new LossError('LD3061', \`\${name} cannot be differentiated with respect to '\${w}' (as in PyTorch): \${NOT_DIFFERENTIABLE.get(w)}\`);
   }
   return wrt${T(' as string[]')};
 }

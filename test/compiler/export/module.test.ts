@@ -229,3 +229,20 @@ describe('export', () => {
     expect((globalThis as Record<string, unknown>).lossc_pwned3).toBeUndefined();
   });
 });
+
+describe('hostile names', () => {
+  it('inputs named __proto__ and constructor are ordinary inputs and gradients', async () => {
+    const src = 'mean((__proto__ - constructor) ^ 2)';
+    const shapes = JSON.parse('{"__proto__": {"dims": ["N"]}, "constructor": {"dims": ["N"]}}') as ExportModuleOptions['shapes'];
+    const m = await load(src, { shapes });
+    expect(m.signature.inputs.map((i) => i.dims)).toEqual([['N'], ['N']]);
+    const inputs = JSON.parse('{"__proto__": {"data": [1, 2, 3], "shape": [3]}, "constructor": {"data": [0, 0, 1], "shape": [3]}}') as Record<string, unknown>;
+    const r = m.valueAndGrad(inputs);
+    const want = compile(src).valueAndGrad(inputs as never);
+    expect(Object.keys(r.grads).sort()).toEqual(['__proto__', 'constructor']);
+    expect(Object.getPrototypeOf(r.grads)).toBe(Object.prototype);
+    expect(Array.from(r.grads.__proto__!.data)).toEqual(Array.from(want.grads.__proto__!.data));
+    const only = m.valueAndGrad(inputs, { wrt: ['constructor'] }).grads as Record<string, Tensor | undefined>;
+    expect(Array.from(only['constructor']!.data)).toEqual(Array.from((want.grads as Record<string, Tensor>)['constructor']!.data));
+  });
+});
