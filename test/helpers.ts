@@ -75,3 +75,32 @@ export function close(a: number, b: number, rel = 1e-10, abs = 1e-13): boolean {
   if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b;
   return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)) + abs;
 }
+
+/** The error a call raises (its class name, code and message); fails when it raises none. */
+export function errorOf(f: () => unknown): { name: string; code: string; message: string } {
+  try {
+    f();
+  } catch (e) {
+    const err = e as Error & { code: string };
+    return { name: err.name, code: err.code, message: err.message };
+  }
+  throw new Error('expected an error');
+}
+
+/**
+ * Whether two results agree to `rel`, elementwise and relative to the first's largest finite
+ * magnitude (an entry that is a difference of larger terms keeps their rounding), NaN matching
+ * NaN and infinities matching exactly. Returns the first disagreeing index, or -1.
+ */
+export function disagreement(a: ArrayLike<number>, b: ArrayLike<number>, rel: number): number {
+  if (a.length !== b.length) return 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!)) scale = Math.max(scale, Math.abs(a[i]!));
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y))) continue;
+    if (!(Math.abs(x - y) <= rel * Math.max(Math.abs(x), Math.abs(y), scale))) return i;
+  }
+  return -1;
+}

@@ -300,17 +300,7 @@ export function renderGpuModule(p: GpuExportedProgram, meta: ModuleMeta, target:
     '  if (requested.length === 0) return resultOf(runPlan(VALUE_PLANS[float32 ? 1 : 0], arrays, [value.data]), { value, grads });',
     '  const wanted = FLOAT_INPUTS.filter((n) => requested.indexOf(n) >= 0);',
     '  const computed = GRAD_PLANS.has(wanted.join(",")) ? wanted : FLOAT_INPUTS;',
-    `  const outs${T(': FloatArray[]')} = [];`,
-    '  for (const name of computed) {',
-    '    const k = INPUTS.findIndex((i) => i.name === name);',
-    '    const input = arrays[k]' + T(' as FloatArray') + ';',
-    '    const shape = shapeOf(INPUTS[k]' + T('!') + ', sizes);',
-    '    const keep = wanted.indexOf(name) >= 0;',
-    '    const buffer = keep ? outBuffer(opts, name, input, arrays, seed, outs) : undefined;',
-    '    const g = buffer !== undefined ? { data: buffer, shape } : allocate(input instanceof Float32Array, shape);',
-    '    if (keep) define(grads, name, g);',
-    '    outs.push(g.data);',
-    '  }',
+    '  const outs = gradientBuffers(opts, arrays, sizes, seed, wanted, computed, grads);',
     ...(seeded
       ? [
           '  const plans = seed === undefined ? GRAD_PLANS : SEEDED_PLANS;',

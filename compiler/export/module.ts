@@ -120,17 +120,7 @@ export function renderModule(p: ExportedProgram, meta: ModuleMeta, target: Targe
     '  }',
     '  const wanted = FLOAT_INPUTS.filter((n) => requested.indexOf(n) >= 0);',
     '  const computed = GRAD_KERNELS.has(wanted.join(",")) ? wanted : FLOAT_INPUTS;',
-    `  const outs${T(': FloatArray[]')} = [];`,
-    '  for (const name of computed) {',
-    '    const k = INPUTS.findIndex((i) => i.name === name);',
-    '    const input = arrays[k]' + T(' as FloatArray') + ';',
-    '    const shape = shapeOf(INPUTS[k]' + T('!') + ', sizes);',
-    '    const keep = wanted.indexOf(name) >= 0;',
-    '    const buffer = keep ? outBuffer(opts, name, input, arrays, seed, outs) : undefined;',
-    '    const g = buffer !== undefined ? { data: buffer, shape } : allocate(input instanceof Float32Array, shape);',
-    '    if (keep) define(grads, name, g);',
-    '    outs.push(g.data);',
-    '  }',
+    '  const outs = gradientBuffers(opts, arrays, sizes, seed, wanted, computed, grads);',
     '  const run = instance(GRAD_KERNELS.get(computed.join(","))' + T('!') + '[float32 ? 1 : 0], sizes);',
     gradOutputKernel
       ? '  run(...arrays, seed === undefined ? ones(value.data.length) : seed.data, value.data, ...outs);'
@@ -550,6 +540,25 @@ function outBuffer(opts${T(': GradOptions')}, name${T(': string')}, input${T(': 
   if (seed !== undefined && overlaps(given, seed.data)) throw new LossError('LD3012', \`out buffer for '\${name}' shares memory with gradOutput\`);
   if (outs.some((o) => overlaps(given, o))) throw new LossError('LD3012', \`out buffer for '\${name}' shares memory with another gradient's buffer\`);
   return given;
+}
+
+/**
+ * The gradient buffers of a call, one per input the kernel computes (in order): the caller's
+ * where given, else new ones of the input's dtype. Those asked for become properties of grads.
+ */
+function gradientBuffers(opts${T(': GradOptions')}, arrays${T(': AnyArray[]')}, sizes${T(': number[]')}, seed${T(': { data: AnyArray } | undefined')}, wanted${T(': string[]')}, computed${T(': string[]')}, grads${T(': { [name: string]: Tensor }')})${T(': FloatArray[]')} {
+  const outs${T(': FloatArray[]')} = [];
+  for (const name of computed) {
+    const k = INPUTS.findIndex((i) => i.name === name);
+    const input = arrays[k]${T(' as FloatArray')};
+    const shape = shapeOf(INPUTS[k]${T('!')}, sizes);
+    const keep = wanted.indexOf(name) >= 0;
+    const buffer = keep ? outBuffer(opts, name, input, arrays, seed, outs) : undefined;
+    const g = buffer !== undefined ? { data: buffer, shape } : allocate(input instanceof Float32Array, shape);
+    if (keep) define(grads, name, g);
+    outs.push(g.data);
+  }
+  return outs;
 }`;
 }
 

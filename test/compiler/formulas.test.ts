@@ -4,17 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { compile, type Tensor } from '../../index.js';
-import { num, readFixture, toTensor, type FixtureTensor } from '../fixtures/load.js';
+import { num, readFixture, toTensor, type FixtureTensor, type FormulaCase as Case } from '../fixtures/load.js';
 
-interface Case {
-  name: string;
-  formula: string;
-  params: Record<string, number | string | boolean>;
-  inputs: Record<string, FixtureTensor>;
-  grad_output: FixtureTensor;
-  value: FixtureTensor;
-  grads: Record<string, FixtureTensor>;
-}
 
 const { cases } = readFixture<{ cases: Case[] }>('formulas.json');
 

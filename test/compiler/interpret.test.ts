@@ -9,18 +9,10 @@ import fc from 'fast-check';
 import { LossError, type Tensor } from '../../index.js';
 import { Graph } from '../../compiler/ir.js';
 import { interpret } from '../../compiler/interpret.js';
-import { readFixture, toTensor, type FixtureTensor } from '../fixtures/load.js';
+import { readFixture, toTensor, type FixtureTensor, type FormulaCase as Case } from '../fixtures/load.js';
 import { formulas, sampleInputs } from '../fuzz/gen.js';
 import { agree, build, runInterpreter, runJs } from '../fuzz/harness.js';
 
-interface Case {
-  name: string;
-  formula: string;
-  params: Record<string, number | string | boolean>;
-  inputs: Record<string, FixtureTensor>;
-  grad_output: FixtureTensor;
-  value: FixtureTensor;
-}
 
 const { cases } = readFixture<{ cases: Case[] }>('formulas.json');
 

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile, LossError, type Tensor } from '../../index.js';
 import { renderExport, type InputShapeSpec } from '../../compiler/export/index.js';
-import { randint, randn, rng } from '../helpers.js';
+import { disagreement, randint, randn, rng } from '../helpers.js';
 import { formulas } from './gen.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240611) + 7;
@@ -33,18 +33,7 @@ function inputs(names: readonly string[], n: number, d: number, seed: number): R
   return Object.fromEntries(names.map((k) => [k, all[k]!]));
 }
 
-function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!)) scale = Math.max(scale, Math.abs(a[i]!));
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y))) continue;
-    if (!(Math.abs(x - y) <= 1e-12 * Math.max(Math.abs(x), Math.abs(y), scale))) return false;
-  }
-  return true;
-}
+const same = (a: ArrayLike<number>, b: ArrayLike<number>) => disagreement(a, b, 1e-12) < 0;
 
 const dir = mkdtempSync(join(tmpdir(), 'lossc-fuzz-export-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

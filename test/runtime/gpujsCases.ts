@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile, LossError, stdlib, type CompiledLoss, type Tensor } from '../../index.js';
 import { gpujsModes, type GpuMode } from '../../runtime/gpujsBackend.js';
-import { fixtureDir, num, readFixture, toTensor, type FixtureTensor } from '../fixtures/load.js';
+import { fixtureDir, num, readFixture, toTensor, type FixtureTensor, type FormulaCase } from '../fixtures/load.js';
 
 const REQUESTED = (process.env.LOSSC_GPUJS_MODES ?? 'cpu,webasm,headlessgl').split(',').map((m) => m.trim());
 
@@ -63,15 +63,6 @@ export function expectRanOn(loss: CompiledLoss, mode: GpuMode, inputs?: Record<s
   expect(new Set(ran)).toEqual(new Set([KERNEL_CLASS[mode]]));
 }
 
-interface FormulaCase {
-  name: string;
-  formula: string;
-  params: Record<string, number | string | boolean>;
-  inputs: Record<string, FixtureTensor>;
-  grad_output: FixtureTensor;
-  value: FixtureTensor;
-  grads: Record<string, FixtureTensor>;
-}
 
 interface StdCase {
   name: string;

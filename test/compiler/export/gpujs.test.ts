@@ -14,6 +14,7 @@ import { exportModule, parseShapeSpec, renderExport, type ExportModuleOptions } 
 import { stdlibExport } from '../../../stdlib/index.js';
 import { KERNEL_HELPERS, KERNEL_HELPERS_JS } from '../../../compiler/codegen/gpujsMath.js';
 import { gpujsModes } from '../../../runtime/gpujsBackend.js';
+import { errorOf } from '../../helpers.js';
 
 interface Module {
   name: string;
@@ -126,16 +127,6 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, rel: number, abs
     }
     expect(Math.abs(g - w) <= abs + rel * Math.abs(w), `${what}[${i}]: ${g} vs ${w}`).toBe(true);
   }
-}
-
-function errorOf(f: () => unknown): { name: string; code: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    const err = e as Error & { code: string };
-    return { name: err.name, code: err.code, message: err.message };
-  }
-  throw new Error('expected an error');
 }
 
 describe('--backend gpu.js modules', () => {

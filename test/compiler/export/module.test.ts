@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, LossError, type Tensor } from '../../../index.js';
 import { exportModule, parseShapeSpec, renderExport, type ExportModuleOptions } from '../../../compiler/export/index.js';
 import { stdlibExport, stdlibLoss } from '../../../stdlib/index.js';
+import { errorOf } from '../../helpers.js';
 
 interface Module {
   name: string;
@@ -41,16 +42,6 @@ async function loadStdlib(name: string, params: Record<string, number | string |
 }
 
 /** The error a call raises: its class name, code and message. */
-function errorOf(f: () => unknown): { name: string; code: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    const err = e as Error & { code: string };
-    return { name: err.name, code: err.code, message: err.message };
-  }
-  throw new Error('expected an error');
-}
-
 const triplet = 'mean(max(0, d(a, p) - d(a, n) + margin))';
 const t = (data: number[], shape: number[]) => ({ data: Float64Array.from(data), shape });
 

@@ -16,18 +16,9 @@ import { compile, type CompiledLoss, type Tensor } from '../../../index.js';
 import { exportModule, type InputShapeSpec } from '../../../compiler/export/index.js';
 import { stdlibCatalogue, stdlibExport, stdlibLoss } from '../../../stdlib/index.js';
 import { parseShapeSpec } from '../../../compiler/export/signature.js';
-import { num, readFixture, toTensor, type FixtureTensor } from '../../fixtures/load.js';
-import { rng } from '../../helpers.js';
+import { num, readFixture, toTensor, type FixtureTensor, type FormulaCase } from '../../fixtures/load.js';
+import { disagreement, rng } from '../../helpers.js';
 
-interface FormulaCase {
-  name: string;
-  formula: string;
-  params: Record<string, number | string | boolean>;
-  inputs: Record<string, FixtureTensor>;
-  grad_output: FixtureTensor;
-  value: FixtureTensor;
-  grads: Record<string, FixtureTensor>;
-}
 
 interface Exported {
   id: string;
@@ -125,22 +116,11 @@ describe('exported modules', () => {
   });
 });
 
-/**
- * Agreement to `rel`, elementwise and relative to the tensor's largest magnitude (an entry that
- * is a difference of larger terms keeps their rounding: where compile() specializes a size-1
- * dim its code differs from the size-generic export, by an ulp of those terms), NaN matching
- * NaN and infinities matching exactly.
- */
+/** Agreement to `rel` (test/helpers.ts `disagreement`), or a failure naming the entry. */
 function expectSame(a: ArrayLike<number>, b: ArrayLike<number>, rel: number, what: string): void {
   expect(b.length, `${what} length`).toBe(a.length);
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!)) scale = Math.max(scale, Math.abs(a[i]!));
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y))) continue;
-    if (!(Math.abs(x - y) <= rel * Math.max(Math.abs(x), Math.abs(y), scale))) expect.fail(`${what}[${i}]: export ${y}, compile() ${x}`);
-  }
+  const i = disagreement(a, b, rel);
+  if (i >= 0) expect.fail(`${what}[${i}]: export ${b[i]}, compile() ${a[i]}`);
 }
 
 /** Sizes of the named dims of a case: the fixture's, or a second set none of whose dims is the same. */
