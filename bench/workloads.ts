@@ -4,6 +4,7 @@
 
 import { compile, stdlib, type CompiledLoss } from '../index.js';
 import * as ref from './reference.js';
+import { mulberry32 } from '../runtime/random.js';
 
 export type Data = Record<string, Float32Array | Int32Array>;
 
@@ -23,17 +24,8 @@ export interface Workload {
   reference(d: Data, g: Float32Array): number;
 }
 
-/** Seeded uniform [0, 1) (mulberry32). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform [0, 1) (runtime/random.ts). */
+export const rng = mulberry32;
 
 export function randn(n: number, r: () => number, scale = 1): Float32Array {
   const out = new Float32Array(n);

@@ -1,17 +1,12 @@
 // Shared test utilities: a seeded RNG, tensors of random data, central finite differences.
 
-import { compile, type CompiledLoss, type Tensor } from '../index.js';
+import { expect } from 'vitest';
+import { compile, LossError, type CompiledLoss, type Tensor } from '../index.js';
+import { mulberry32 } from '../runtime/random.js';
 
+/** Seeded uniforms in [0, 1) (runtime/random.ts), seed 1234 by default. */
 export function rng(seed = 1234): () => number {
-  let s = seed >>> 0;
-  return () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 export function randn(shape: number[], r: () => number, scale = 1, offset = 0): Tensor {
@@ -74,6 +69,17 @@ export function close(a: number, b: number, rel = 1e-10, abs = 1e-13): boolean {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
   if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b;
   return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)) + abs;
+}
+
+/** The LossError a call raises; fails when it raises none, or something else. */
+export function lossErrorOf(f: () => unknown): LossError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(LossError);
+    return e as LossError;
+  }
+  throw new Error('expected a LossError');
 }
 
 /** The error a call raises (its class name, code and message); fails when it raises none. */

@@ -9,22 +9,19 @@ import type { Arg, Expr } from '../../grammar/ast.js';
 import { diag } from '../../grammar/diagnostics.js';
 import { LossError, type Span } from '../../grammar/source.js';
 import type { DTypeName, Tensor } from '../../runtime/tensor.js';
+import { mulberry32 } from '../../runtime/random.js';
 
 /** Keeps a typo from allocating gigabytes: 16M elements is far beyond an exploration's needs. */
 export const MAX_REPL_ELEMENTS = 2 ** 24;
 
 /** mulberry32 uniforms and Box–Muller normals: small, fast, reproducible from one seed. */
 export class Rng {
-  private s: number;
+  private readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    this.next = mulberry32(seed);
   }
   uniform(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.next();
   }
   normal(): number {
     const u = 1 - this.uniform(); // (0, 1]: log(u) is finite

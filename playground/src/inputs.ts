@@ -4,6 +4,7 @@
 // The generators are a table: adding one is one entry, the parser never changes.
 
 import type { TensorLike } from '../../index.js';
+import { mulberry32 } from '../../runtime/random.js';
 
 /** A mistake in the inputs panel; `line` is 1-based within the spec (0 for the JSON text). */
 export class InputError extends Error {
@@ -11,18 +12,6 @@ export class InputError extends Error {
     super(line > 0 ? `inputs, line ${line}: ${message}` : `inputs JSON: ${message}`);
     this.name = 'InputError';
   }
-}
-
-/** mulberry32: tiny, fast, and the same sequence in every browser and in Node. */
-export function seededRng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Arg = number | number[];
@@ -89,7 +78,7 @@ function parseArgs(text: string): Arg[] {
  * a scalar input.
  */
 export function generateInputs(spec: string, seed: number): Record<string, TensorLike> {
-  const rng = seededRng(seed);
+  const rng = mulberry32(seed);
   const out: Record<string, TensorLike> = {};
   spec.split('\n').forEach((raw, i) => {
     const line = raw.replace(/#.*/, '').trim();

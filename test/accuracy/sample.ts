@@ -9,21 +9,11 @@
 // Herbie does, so a role only narrows the sampling; it never hides a domain error.
 
 import type { Dtype } from './truth.js';
+export { mulberry32 as rng } from '../../runtime/random.js';
 
 export type Role = 'real' | 'prob' | 'positive' | 'negative' | 'sign' | 'binary' | 'count' | { int: [number, number] };
 export const STRATA = ['typical', 'log-scale', 'edges', 'kinks-ties'] as const;
 export type Stratum = (typeof STRATA)[number];
-
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function hashSeed(text: string): number {
   let h = 2166136261;
