@@ -6,18 +6,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compile, LossError, type Tensor } from '../../index.js';
 import { main } from '../../cli/main.js';
+import { lossErrorOf } from '../helpers.js';
 
 const t = (data: number[], shape: number[]): Tensor => ({ data: Float64Array.from(data), shape });
 
-function anomaly(f: () => unknown): LossError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LossError);
-    return e as LossError;
-  }
-  throw new Error('expected a LossError');
-}
 
 describe('detectAnomaly', () => {
   const x = t([1, 2, -1, 3], [2, 2]);
@@ -25,7 +17,7 @@ describe('detectAnomaly', () => {
   it('names log(x), its position and sample row 1 (forward and valueAndGrad)', () => {
     const loss = compile('mean(sum(log(x), dim=1))', { detectAnomaly: true });
     for (const run of [() => loss.forward({ x }), () => loss.valueAndGrad({ x })]) {
-      const e = anomaly(run);
+      const e = lossErrorOf(run);
       expect(e.code).toBe('LD3020');
       expect(e.diagnostics[0]!.message).toBe('log(x) at 1:10 produced NaN at sample rows [1]');
       expect(e.span).toMatchObject({ line: 1, column: 10, start: 9, end: 15 });
@@ -51,33 +43,33 @@ describe('detectAnomaly', () => {
     const loss = compile('mean(where(x > 0, sqrt(x), 0))', { detectAnomaly: true });
     const inputs = { x: t([1, -1, 4, 9], [2, 2]) };
     expect((loss.forward(inputs) as Tensor).data[0]).toBeCloseTo(1.5, 12);
-    const e = anomaly(() => loss.valueAndGrad(inputs));
+    const e = lossErrorOf(() => loss.valueAndGrad(inputs));
     expect(e.diagnostics[0]!.message).toBe("sqrt(x) at 1:19 produced NaN at sample rows [0], which reached the gradient of 'x'");
   });
 
   it('an infinity born in the gradient itself is reported as the gradient of the op', () => {
-    const e = anomaly(() => compile('mean(sqrt(x))', { detectAnomaly: true }).valueAndGrad({ x: t([1, 4, 0, 9], [2, 2]) }));
+    const e = lossErrorOf(() => compile('mean(sqrt(x))', { detectAnomaly: true }).valueAndGrad({ x: t([1, 4, 0, 9], [2, 2]) }));
     expect(e.diagnostics[0]!.message).toBe("the gradient of sqrt(x) at 1:6 produced Inf at sample rows [1], which reached the gradient of 'x'");
   });
 
   it('a non-finite input is reported as the input, with its rows', () => {
-    const e = anomaly(() => compile('mean(x * 2)', { detectAnomaly: true }).forward({ x: t([1, 2, 3, Infinity, 5, NaN], [3, 2]) }));
+    const e = lossErrorOf(() => compile('mean(x * 2)', { detectAnomaly: true }).forward({ x: t([1, 2, 3, Infinity, 5, NaN], [3, 2]) }));
     expect(e.code).toBe('LD3021');
     expect(e.diagnostics[0]!.message).toBe("Input 'x' contains Inf at sample rows [1, 2]");
   });
 
   it('positions survive rewrites and inlining of user defs', () => {
     // log(1 + x) is rewritten to log1p(x); the report still shows what the user wrote.
-    let e = anomaly(() => compile('sum(log(1 + x))', { detectAnomaly: true }).forward({ x: t([0, -2], [2]) }));
+    let e = lossErrorOf(() => compile('sum(log(1 + x))', { detectAnomaly: true }).forward({ x: t([0, -2], [2]) }));
     expect(e.diagnostics[0]!.message).toBe('log(1 + x) at 1:5 produced NaN at sample rows [1]');
-    e = anomaly(() => compile('def f(z) = z / sum(z)\nmean(f(x))', { detectAnomaly: true }).forward({ x: t([1, -1], [2]) }));
+    e = lossErrorOf(() => compile('def f(z) = z / sum(z)\nmean(f(x))', { detectAnomaly: true }).forward({ x: t([1, -1], [2]) }));
     expect(e.diagnostics[0]!.message).toMatch(/^z \/ sum\(z\) at 1:12 produced (Inf|-Inf|NaN) at sample rows \[[01](, 1)?\]$/);
   });
 
   it('in a loss file, the position is in the file', () => {
     const src = '# a loss\nloss nll(p[N, C], y[N]: int) =\n  mean(-log(pick(p, y)))\n';
     const loss = compile(src, { detectAnomaly: true, sourceName: 'nll.loss' });
-    const e = anomaly(() => loss.forward({ p: t([0.5, 0.5, 0, 1], [2, 2]), y: { data: Int32Array.from([1, 0]), shape: [2] } }));
+    const e = lossErrorOf(() => loss.forward({ p: t([0.5, 0.5, 0, 1], [2, 2]), y: { data: Int32Array.from([1, 0]), shape: [2] } }));
     // log(0) is where -inf appears; the negation only carries it on.
     expect(e.diagnostics[0]!.message).toBe('log(pick(p, y)) at 3:9 produced -Inf at sample rows [1]');
     expect(e.message).toContain('nll.loss:3:9');
@@ -85,19 +77,19 @@ describe('detectAnomaly', () => {
 
   it('lists at most ten rows', () => {
     const data = Array.from({ length: 30 }, (_, i) => (i % 2 ? -1 : 1));
-    const e = anomaly(() => compile('sum(log(x))', { detectAnomaly: true }).forward({ x: t(data, [30]) }));
+    const e = lossErrorOf(() => compile('sum(log(x))', { detectAnomaly: true }).forward({ x: t(data, [30]) }));
     expect(e.diagnostics[0]!.message).toBe('log(x) at 1:5 produced NaN at sample rows [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, … (15 rows)]');
   });
 
   it('a NaN upstream gradient is reported as gradOutput', () => {
     const loss = compile('x * 2', { detectAnomaly: true });
-    const e = anomaly(() => loss.valueAndGrad({ x: t([1, 2], [2]) }, { gradOutput: t([1, NaN], [2]) }));
+    const e = lossErrorOf(() => loss.valueAndGrad({ x: t([1, 2], [2]) }, { gradOutput: t([1, NaN], [2]) }));
     expect(e.diagnostics[0]!.message).toBe("Input 'gradOutput' contains NaN at sample rows [1], which reached the gradient of 'x'");
   });
 
   it('index errors stay index errors', () => {
     const loss = compile('mean(pick(x, y))', { detectAnomaly: true });
-    const e = anomaly(() => loss.forward({ x: t([1, 2, 3, 4], [2, 2]), y: { data: Int32Array.from([0, 2]), shape: [2] } }));
+    const e = lossErrorOf(() => loss.forward({ x: t([1, 2, 3, 4], [2, 2]), y: { data: Int32Array.from([0, 2]), shape: [2] } }));
     expect(e.code).toBe('LD3007');
   });
 });

@@ -24,12 +24,10 @@
 // entry of every case is now within 0.23 of the bound on webasm and headlessgl, 0.12 on cpu
 // (the closest: torch-extra/arcface_loss/mean_straight_through_insightface, grad weight[6]).
 
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile, LossError, stdlib, type CompiledLoss, type Tensor } from '../../index.js';
 import { gpujsModes, type GpuMode } from '../../runtime/gpujsBackend.js';
-import { fixtureDir, num, readFixture, toTensor, type FixtureTensor, type FormulaCase } from '../fixtures/load.js';
+import { num, readFixture, stdlibFixtures, toTensor, type FixtureTensor, type FormulaCase, type StdlibCase } from '../fixtures/load.js';
 
 const REQUESTED = (process.env.LOSSC_GPUJS_MODES ?? 'cpu,webasm,headlessgl').split(',').map((m) => m.trim());
 
@@ -63,22 +61,6 @@ export function expectRanOn(loss: CompiledLoss, mode: GpuMode, inputs?: Record<s
   expect(new Set(ran)).toEqual(new Set([KERNEL_CLASS[mode]]));
 }
 
-
-interface StdCase {
-  name: string;
-  options: Record<string, number | string | boolean>;
-  inputs: Record<string, FixtureTensor>;
-  grad_wrt: string[];
-  grad_output: FixtureTensor;
-  output: FixtureTensor;
-  grads: Record<string, FixtureTensor>;
-  float64_only?: string;
-}
-interface StdFixture {
-  fn: string;
-  cases: StdCase[];
-  rejected?: { name: string; options: StdCase['options']; inputs: Record<string, FixtureTensor>; grad_wrt: string[] }[];
-}
 
 const inputsOf = (c: { inputs: Record<string, FixtureTensor> }) => Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, toTensor(t)]));
 
@@ -199,37 +181,34 @@ export function gpujsSuite(mode: GpuMode, opts: { forward?: boolean } = {}): voi
 
   describe(`gpu.js mode ${mode}: the standard library against PyTorch`, () => {
     const compiled = new Map<string, CompiledLoss>();
-    const lossFor = (fn: string, options: StdCase['options']) => {
+    const lossFor = (fn: string, options: StdlibCase['options']) => {
       const key = `${fn} ${JSON.stringify(options)}`;
       let l = compiled.get(key);
       if (!l) compiled.set(key, (l = stdlib[fn]!(options, gpu)));
       return l;
     };
-    for (const set of ['torch', 'composed', 'torch-extra']) {
-      for (const file of readdirSync(join(fixtureDir, set)).filter((f) => f.endsWith('.json')).sort()) {
-        const fx = readFixture<StdFixture>(join(set, file));
-        for (const c of fx.cases) {
-          if (c.float64_only) continue;
-          const id = `${set}/${fx.fn}/${c.name}`;
-          it(id, () => {
-            const inputs = inputsOf(c);
-            const scalar = c.output.shape.length === 0;
-            const opts = { wrt: c.grad_wrt, ...(scalar ? {} : { gradOutput: toTensor(c.grad_output) }) };
-            const r = lossFor(fx.fn, c.options).valueAndGrad(inputs, opts);
-            expectClose(r.value, c.output.data, 'value vs PyTorch');
-            for (const k of c.grad_wrt) expectClose(r.grads[k]!, c.grads[k]!.data, `grad ${k} vs PyTorch`);
-          });
-        }
-        for (const rj of fx.rejected ?? []) {
-          it(`${set}/${fx.fn} rejects ${rj.name}`, () => {
-            expect(() => stdlib[fx.fn]!(rj.options, gpu).valueAndGrad(inputsOf(rj), { wrt: rj.grad_wrt })).toThrow(LossError);
-          });
-        }
+    for (const { set, fx } of stdlibFixtures()) {
+      for (const c of fx.cases) {
+        if (c.float64_only) continue;
+        const id = `${set}/${fx.fn}/${c.name}`;
+        it(id, () => {
+          const inputs = inputsOf(c);
+          const scalar = c.output.shape.length === 0;
+          const opts = { wrt: c.grad_wrt, ...(scalar ? {} : { gradOutput: toTensor(c.grad_output) }) };
+          const r = lossFor(fx.fn, c.options).valueAndGrad(inputs, opts);
+          expectClose(r.value, c.output.data, 'value vs PyTorch');
+          for (const k of c.grad_wrt) expectClose(r.grads[k]!, c.grads[k]!.data, `grad ${k} vs PyTorch`);
+        });
+      }
+      for (const rj of fx.rejected ?? []) {
+        it(`${set}/${fx.fn} rejects ${rj.name}`, () => {
+          expect(() => stdlib[fx.fn]!(rj.options, gpu).valueAndGrad(inputsOf(rj), { wrt: rj.grad_wrt })).toThrow(LossError);
+        });
       }
     }
 
     // Every stdlib loss runs here: those without a PyTorch fixture against the JS backend.
-    const withFixture = new Set(['torch', 'composed', 'torch-extra'].flatMap((set) => readdirSync(join(fixtureDir, set)).filter((f) => f.endsWith('.json')).map((f) => readFixture<StdFixture>(join(set, f)).fn)));
+    const withFixture = new Set(stdlibFixtures().map(({ fx }) => fx.fn));
     const without = Object.keys(stdlib).filter((fn) => !withFixture.has(fn)).sort();
     it('the stdlib losses without a PyTorch fixture are the ones tested below', () => expect(without).toEqual(['l2_regularization']));
     it('l2_regularization against the JS backend and (weight_decay / 2) sum(theta^2)', () => {

@@ -6,38 +6,10 @@
 // matching NaN, infinities exactly), and again with float32 inputs to 2e-4 relative, 1e-6
 // absolute; every call PyTorch rejects must raise LossError.
 
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LossError, stdlib, type CompiledLoss, type Tensor } from '../../index.js';
-import { fixtureDir, num, readFixture, toTensor, type FixtureTensor } from '../fixtures/load.js';
+import { num, readFixture, stdlibFixtures, toTensor, type FixtureTensor, type StdlibCase as Case, type StdlibFixture as Fixture } from '../fixtures/load.js';
 
-interface Case {
-  name: string;
-  options: Record<string, number | string | boolean>;
-  inputs: Record<string, FixtureTensor>;
-  grad_wrt: string[];
-  grad_output: FixtureTensor;
-  output: FixtureTensor;
-  grads: Record<string, FixtureTensor>;
-  /** torch-extra only: why the case means nothing with float32 inputs. */
-  float64_only?: string;
-}
-interface Rejected {
-  name: string;
-  options: Record<string, number | string | boolean>;
-  inputs: Record<string, FixtureTensor>;
-  grad_wrt: string[];
-  error: string;
-}
-interface Fixture {
-  fn: string;
-  args: string[];
-  cases: Case[];
-  rejected?: Rejected[];
-}
-
-const SETS = ['torch', 'composed', 'torch-extra'];
 
 /**
  * Known defects of a fixture, with the evidence. The case still runs, with the options the
@@ -50,12 +22,7 @@ const QUIRKS: Record<string, { why: string; options: (o: Case['options']) => Cas
   },
 };
 
-const fixtures = SETS.flatMap((set) =>
-  readdirSync(join(fixtureDir, set))
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => ({ set, fx: readFixture<Fixture>(join(set, f)) })),
-);
+const fixtures = stdlibFixtures();
 
 const compiled = new Map<string, CompiledLoss>();
 function lossFor(fn: string, options: Case['options']): CompiledLoss {
